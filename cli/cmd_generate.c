@@ -1,0 +1,5 @@
+/* placeholder until this command is implemented */
+#include <stdio.h>
+#include "commands.h"
+int cmd_generate(int argc, char **argv) { (void)argc; fprintf(stderr, "lawqa %s: not implemented yet\n", argv[0]); return 2; }
+int cmd_bench_gen(int argc, char **argv) { (void)argc; fprintf(stderr, "lawqa %s: not implemented yet\n", argv[0]); return 2; }

@@ -1,0 +1,92 @@
+/* retriever — answers a query with ranked statute articles and cases from a
+ * lawqa database: explicit citations, BM25 through FTS5, dense vectors
+ * (when the database has them), fused; filtered by law and by date.
+ *
+ * A handle is used by one thread at a time; open one per worker thread. */
+#ifndef LAWQA_RETRIEVER_H
+#define LAWQA_RETRIEVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rt_handle rt_handle;
+
+rt_handle *rt_open(const char *db_path, char *err, size_t errlen);
+void rt_close(rt_handle *h);
+
+typedef enum { RT_ARTICLE = 0, RT_SECTION = 1, RT_CASE = 2, RT_PREAMBLE = 3 } rt_kind;
+
+typedef struct {
+  int64_t id;           /* article row id, stable within a database */
+  rt_kind kind;
+  char *law_title;      /* 中华人民共和国刑法 */
+  char *law_short;      /* 刑法 */
+  char *category;       /* 刑法, 司法解释 … */
+  char *version_date;   /* date of the version this text belongs to */
+  char *repealed_on;    /* "" when in force / unknown */
+  bool in_force;        /* in force at the query's as_of (today if none) */
+  int number, suffix;
+  char *label;          /* 第二百六十四条 */
+  char *path;           /* hierarchy */
+  char *text;
+  double score;         /* fused score, higher is better */
+  double score_citation, score_bm25, score_dense; /* 0 when the arm missed */
+  int rank_citation, rank_bm25, rank_dense;       /* 1-based, 0 when missed */
+} rt_hit;
+
+typedef struct {
+  int k;                /* hits wanted (default 10) */
+  const char *law;      /* restrict to this law (any name form), or NULL */
+  const char *as_of;    /* YYYY-MM-DD: versions in force then, or NULL = current */
+  bool no_cases;        /* exclude case documents */
+  bool only_cases;
+} rt_query;
+
+typedef struct {
+  rt_hit *hits;
+  size_t n;
+  bool dense_used;      /* false when the database has no vectors */
+  char *note;           /* why an arm was skipped, or NULL */
+} rt_result;
+
+/* Returns 0, or -1 with a message (empty query, unknown law, bad date …). */
+int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out, char *err,
+              size_t errlen);
+void rt_result_free(rt_result *r);
+
+/* One article by law (any name form) and number ("264", "二百六十四",
+ * "133之一", "第133条之一").  Returns 0, 1 when not found (err says whether
+ * the law or the article is unknown), -1 on error. */
+int rt_get_article(rt_handle *h, const char *law, const char *number, const char *as_of,
+                   rt_hit *out, char *err, size_t errlen);
+void rt_hit_clear(rt_hit *hit);
+
+/* Resolves a law name as a user writes it to its full title (malloc'd), or
+ * NULL when unknown. */
+char *rt_resolve_law(rt_handle *h, const char *name);
+
+typedef struct {
+  char *title, *short_title, *category;
+  char *version_date, *first_date, *repealed_on;
+  size_t n_articles;
+} rt_law_version;
+
+/* Laws (their current versions), or every version of one law. */
+int rt_list_laws(rt_handle *h, rt_law_version **out, size_t *n, char *err, size_t errlen);
+int rt_law_versions(rt_handle *h, const char *law, rt_law_version **out, size_t *n, char *err,
+                    size_t errlen);
+void rt_law_versions_free(rt_law_version *v, size_t n);
+
+/* A case document's sections by case id (the rt_hit.id of any of them). */
+int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *err,
+                size_t errlen);
+void rt_hits_free(rt_hit *hits, size_t n);
+
+/* Verifies a citation found in generated text: resolves the law (or uses
+ * enclosing_law for 本法), checks the article exists and is in force at
+ * as_of.  Fills out (when found) and returns 0 found, 1 not found, -1 error. */
+int rt_check_citation(rt_handle *h, const char *law, const char *enclosing_law, int article,
+                      int suffix, const char *as_of, rt_hit *out, char *err, size_t errlen);
+
+#endif

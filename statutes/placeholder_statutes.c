@@ -1,0 +1,2 @@
+/* placeholder so the library is not empty */
+int lawqa_statutes_placeholder;
