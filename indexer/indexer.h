@@ -41,4 +41,27 @@ int ix_index_docs(const char *db_path, const st_doc *const *docs, size_t n_docs,
 struct sqlite3;
 int ix_register_tokenizer(struct sqlite3 *db);
 
+/* The tokenizer itself, so that a query can be split exactly as the index
+ * was: query_mode 0 gives a document's tokens (CJK unigrams and bigrams,
+ * folded ASCII words), 1 a query's (CJK bigrams, a lone ideograph as a
+ * unigram, ASCII words).  fn gets each token (not NUL-terminated) and its
+ * byte span in text; a non-zero return stops and is returned. */
+typedef int (*ix_token_fn)(void *ctx, const char *tok, int len, int start, int end);
+int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void *ctx);
+
+/* Database schema (the retriever's contract with the indexer):
+ *   meta(key PRIMARY KEY, value)              schema_version, tokenizer
+ *   laws(id, title UNIQUE, short_title, category, is_case)
+ *   aliases(alias, law_id, prio)              name lookup; lowest prio wins
+ *   versions(id, law_id, version_date, first_date, effective_from,
+ *            repealed_on, source_path, content_hash, n_articles, is_current)
+ *   articles(id, version_id, kind, number, suffix, label, path, text)
+ *   articles_fts(title, path, text)           FTS5, contentless, rowid =
+ *                                             articles.id, tokenizer lawqa
+ *   term_df(term PRIMARY KEY, df)             rows of articles_fts per term
+ *   meta 'n_docs'                             rows of articles
+ * Dates are 'YYYY-MM-DD' text ('' when unknown).  is_current marks the
+ * newest version of each law (latest version_date, then latest id). */
+#define IX_SCHEMA_VERSION 2
+
 #endif

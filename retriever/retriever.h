@@ -13,7 +13,18 @@
 typedef struct rt_handle rt_handle;
 
 rt_handle *rt_open(const char *db_path, char *err, size_t errlen);
+/* Same, embedding queries with model_path instead of the model recorded in
+ * the database (it must be the same model; NULL = the recorded one). */
+rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err,
+                         size_t errlen);
 void rt_close(rt_handle *h);
+
+/* Enables the dense arm with the GGUF model at model_path instead of the
+ * one recorded in the database (which rt_open tries on its own).  The model
+ * must be the one that embedded the vectors.  Returns 0, or -1 with a
+ * reason (no vectors, stale file, different model); the handle then stays
+ * as it was.  Implemented in dense.c. */
+int rt_attach_model(rt_handle *h, const char *model_path, char *err, size_t errlen);
 
 typedef enum { RT_ARTICLE = 0, RT_SECTION = 1, RT_CASE = 2, RT_PREAMBLE = 3 } rt_kind;
 
@@ -35,12 +46,34 @@ typedef struct {
   int rank_citation, rank_bm25, rank_dense;       /* 1-based, 0 when missed */
 } rt_hit;
 
+/* How the arms are weighted.  Fusion is weighted reciprocal rank:
+ * score = sum over arms of w_arm / (rrf_k + rank_arm).  The defaults
+ * (rt_default_weights) put explicit citations first: w_citation 10,
+ * w_bm25 1, w_dense 1, rrf_k 60; BM25 column weights title 1, hierarchy
+ * path 1, text 1 (see docs in retriever/fusion.c for how they were chosen). */
+typedef struct {
+  double w_citation, w_bm25, w_dense;
+  double rrf_k;
+  double bm25_title, bm25_path, bm25_text;
+  int depth;            /* candidates each arm contributes (default max(k, 100)) */
+  /* BM25 query terms: the max_terms rarest of the query's terms whose
+   * document frequency is at most max_df of all rows (the rarest two are
+   * kept even when all are more common).  Defaults 12 and 0.1. */
+  int max_terms;
+  double max_df;
+} rt_weights;
+
+void rt_default_weights(rt_weights *w);
+/* Sets the weights a handle uses when a query does not give its own. */
+void rt_set_weights(rt_handle *h, const rt_weights *w);
+
 typedef struct {
   int k;                /* hits wanted (default 10) */
   const char *law;      /* restrict to this law (any name form), or NULL */
   const char *as_of;    /* YYYY-MM-DD: versions in force then, or NULL = current */
   bool no_cases;        /* exclude case documents */
   bool only_cases;
+  const rt_weights *weights; /* NULL: the handle's (rt_set_weights / defaults) */
 } rt_query;
 
 typedef struct {

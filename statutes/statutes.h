@@ -26,7 +26,11 @@ size_t st_int_to_cn(long n, char *buf, size_t cap);
 
 /* Canonical lookup key of a law name: strips 《》, surrounding blanks, a
  * leading 中华人民共和国, and a trailing （YYYY年修正）-style version note;
- * full-width parentheses become ASCII ones.  Returns a malloc'd string. */
+ * full-width parentheses become ASCII ones.  Returns a malloc'd string.
+ * (Every 《》〈〉 is dropped, also inner ones: 关于执行《刑法》确定罪名的规定
+ * and 关于执行刑法确定罪名的规定 share a key.  A note counts as a version
+ * note when it starts with a year and says 修正/修订/修改/公布/施行/通过/版,
+ * so 宪法修正案（2004年） keeps its year.) */
 char *st_law_key(const char *name, size_t len);
 
 /* Alternative keys under which a law with this full title may be named
@@ -101,7 +105,14 @@ typedef void (*st_warn_fn)(const char *relpath, const char *msg, void *ctx);
 typedef void (*st_progress_fn)(size_t done, size_t total, void *ctx);
 
 /* Walks root in a stable (sorted) order.  Returns 0, the non-zero value a
- * callback returned, or -1 with err set if root cannot be read. */
+ * callback returned, or -1 with err set if root cannot be read.
+ * (Order: a folder's files bytewise-sorted, then its subfolders.  Part files
+ * are the files of one folder that share their '# ' title and each have a
+ * second '# ' heading naming the part; they become one document in article
+ * order whose source_path is the folder and whose unit paths start with the
+ * part name ("总则/第一章 基本规定").  Hidden entries (.git, .github) are
+ * skipped silently; _index.md, non-.md files and unparsable files go to
+ * on_warn.) */
 int st_scan_corpus(const char *root, const st_scan_opts *opts, st_doc_fn on_doc,
                    st_warn_fn on_warn, st_progress_fn on_progress, void *ctx, char *err,
                    size_t errlen);
@@ -122,6 +133,10 @@ typedef struct {
   int item;           /* 第Z项, 0 if none */
 } st_citation;
 
+/* (On start: a citation begins at its 《 or 本 when the law is quoted or
+ * 本法; with an unquoted candidate name or an inherited one it begins at
+ * the 第, since only the caller knows where the name really starts.
+ * 该法第X条 inherits the law of the citation before it.) */
 /* Finds citations in text: 《中华人民共和国刑法》第二百六十四条, 刑法第264条,
  * 《刑法》第一百三十三条之一, 第X条第Y款, lists 第二百三十四条、第二百七十五条
  * (each inherits the law named before), ranges 第X条至第Y条 (expanded, at

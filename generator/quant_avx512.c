@@ -1,0 +1,201 @@
+/* quant_avx512.c - AVX-512 kernels (compiled with -mavx512f -mavx512bw
+ * -mavx512vl -mavx512vnni -mavx512bf16 on top of the AVX2 flags; entered
+ * only when cpu_simd_level() == CPU_SIMD_AVX512).
+ *
+ * The integer kernels are those of quant_x86.h with VNNI (vpdpbusd,
+ * vpdpwssd on 256-bit registers: a Q8_0 block is exactly one ymm). BF16
+ * weights use vdpbf16ps when the CPU has AVX512_BF16, with the act's BF16
+ * copy of the activations. */
+#if defined(__x86_64__) || defined(__i386__)
+#define QT_VNNI 1
+#include "cpu.h"
+#include "quant_x86.h"
+
+static void act_bf16_512(const float *x, qt_bf16 *dst, int n)
+{
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256bh v = _mm512_cvtneps_pbh(_mm512_loadu_ps(x + i));
+        _mm256_storeu_si256((__m256i *)(void *)(dst + i), (__m256i)v);
+    }
+    for (; i < n; i++)
+        dst[i] = qt_f32_to_bf16(x[i]);
+}
+
+/* 32 columns per step: vdpbf16ps multiplies bf16 pairs into f32 lanes. */
+INLINE void bf16dp_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
+                        float *y, size_t ys)
+{
+    __m512 acc[QT_TILE_T];
+    UNROLL_T for (int t = 0; t < nt; t++)
+        acc[t] = _mm512_setzero_ps();
+    int c = 0;
+    for (; c + 32 <= cols; c += 32) {
+        __m512i wv = _mm512_loadu_si512((const void *)(w + 2 * (size_t)c));
+        UNROLL_T for (int t = 0; t < nt; t++) {
+            const uint8_t *xb = act + (size_t)t * as + 4 * (size_t)cols;
+            __m512i xv = _mm512_loadu_si512((const void *)(xb + 2 * (size_t)c));
+            acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)wv, (__m512bh)xv);
+        }
+    }
+    UNROLL_T for (int t = 0; t < nt; t++) {
+        const float *x = (const float *)(const void *)(act + (size_t)t * as);
+        float s = _mm512_reduce_add_ps(acc[t]);
+        for (int k = c; k < cols; k++)
+            s += w_bf16(w, k) * x[k];
+        y[(size_t)t * ys] = s;
+    }
+}
+
+ROWS_FN(bf16dp)
+
+/* ---- 512-bit kernels for the 32-element types: one zmm = two blocks ---- */
+
+/* Scales of blocks i and i+1 in the low and high 8 lanes. */
+INLINE __m512 pair_scale(qt_f16 d0, qt_f16 d1)
+{
+    __m512i lo = _mm512_castps_si512(_mm512_set1_ps(f16s(d0)));
+    return _mm512_castsi512_ps(
+        _mm512_inserti64x4(lo, _mm256_castps_si256(_mm256_set1_ps(f16s(d1))), 1));
+}
+
+INLINE __m512i join256(__m256i lo, __m256i hi)
+{
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+/* Q8_0: |w| (u8) times act with w's sign (s8): the sign is applied to the
+ * act with a masked subtract (AVX-512 has no vpsignb). The per-lane scale
+ * is dw (per row pair) times the act's dexp vector (per token pair). */
+INLINE void q8_0z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
+                       float *y, size_t ys)
+{
+    const struct block_q8_0 *b = (const void *)w;
+    int nb = cols / 32, np = nb / 2;
+    struct act32_view a[QT_TILE_T];
+    const float *dexp[QT_TILE_T];
+    __m512 acc[QT_TILE_T];
+    UNROLL_T for (int t = 0; t < nt; t++) {
+        a[t] = act32(act, as, t, cols);
+        dexp[t] = act32_dexp(act + (size_t)t * as);
+        acc[t] = _mm512_setzero_ps();
+    }
+    const __m512i zero = _mm512_setzero_si512();
+    for (int p = 0; p < np; p++) {
+        const struct block_q8_0 *b0 = &b[2 * p], *b1 = &b[2 * p + 1];
+        __m512i q = join256(loadu256(b0->qs), loadu256(b1->qs));
+        __mmask64 neg = _mm512_movepi8_mask(q);
+        __m512i aq = _mm512_abs_epi8(q);
+        __m512 dw = pair_scale(b0->d, b1->d);
+        UNROLL_T for (int t = 0; t < nt; t++) {
+            __m512i av = _mm512_loadu_si512((const void *)(a[t].qs + 64 * p));
+            __m512i sv = _mm512_mask_sub_epi8(av, neg, zero, av);
+            __m512i dp = _mm512_dpbusd_epi32(zero, aq, sv);
+            __m512 sc = _mm512_mul_ps(dw, _mm512_loadu_ps(dexp[t] + 16 * p));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);
+        }
+    }
+    UNROLL_T for (int t = 0; t < nt; t++) {
+        float s = _mm512_reduce_add_ps(acc[t]);
+        if (nb & 1) { /* odd block count: the last block alone */
+            int i = nb - 1;
+            __m256i q = loadu256(b[i].qs);
+            __m256i sv = _mm256_sign_epi8(loadu256(a[t].qs + 32 * i), q);
+            __m256i dp = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(q), sv);
+            s += f16s(b[i].d) * a[t].d[i] * (float)hsum_epi32(dp);
+        }
+        y[(size_t)t * ys] = s;
+    }
+}
+
+INLINE __m512i unpack_q4_0_pair(const struct block_q4_0 *b)
+{
+    return join256(unpack_q4_0(&b[0]), unpack_q4_0(&b[1]));
+}
+
+/* Q5_0: nibbles plus 16 where the block's qh bit is set (one masked add). */
+INLINE __m512i unpack_q5_0_pair(const struct block_q5_0 *b)
+{
+    uint32_t h0, h1;
+    memcpy(&h0, b[0].qh, 4);
+    memcpy(&h1, b[1].qh, 4);
+    __m512i x = join256(unpack_nibbles16(b[0].qs), unpack_nibbles16(b[1].qs));
+    return _mm512_mask_add_epi8(x, (__mmask64)h0 | (__mmask64)h1 << 32, x, _mm512_set1_epi8(16));
+}
+
+/* Q4_0 / Q5_0: unsigned levels times s8 acts; offset through the act's s. */
+#define NIBBLE_Z_TILE(name, btype, unpack_pair, unpack_one, off)                                \
+    INLINE void name##z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt, \
+                             float *y, size_t ys)                                              \
+    {                                                                                          \
+        const btype *b = (const void *)w;                                                      \
+        int nb = cols / 32, np = nb / 2;                                                       \
+        struct act32_view a[QT_TILE_T];                                                        \
+        const float *dexp[QT_TILE_T];                                                          \
+        __m512 acc[QT_TILE_T];                                                              \
+        float corr[QT_TILE_T];                                                                 \
+        UNROLL_T for (int t = 0; t < nt; t++) {                                                         \
+            a[t] = act32(act, as, t, cols);                                                    \
+            dexp[t] = act32_dexp(act + (size_t)t * as);                                        \
+            acc[t] = _mm512_setzero_ps();                                       \
+            corr[t] = 0;                                                                       \
+        }                                                                                      \
+        const __m512i zero = _mm512_setzero_si512();                                           \
+        for (int p = 0; p < np; p++) {                                                         \
+            const btype *b0 = &b[2 * p];                                                       \
+            __m512i q = unpack_pair(b0);                                                       \
+            float d0 = f16s(b0[0].d), d1 = f16s(b0[1].d);                                      \
+            __m512 dw = pair_scale(b0[0].d, b0[1].d);                                          \
+            UNROLL_T for (int t = 0; t < nt; t++) {                                                     \
+                __m512i av = _mm512_loadu_si512((const void *)(a[t].qs + 64 * p));             \
+                __m512i dp = _mm512_dpbusd_epi32(zero, q, av);                                 \
+                __m512 sc = _mm512_mul_ps(dw, _mm512_loadu_ps(dexp[t] + 16 * p));              \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);    \
+                corr[t] += d0 * a[t].s[2 * p] + d1 * a[t].s[2 * p + 1];                        \
+            }                                                                                  \
+        }                                                                                      \
+        UNROLL_T for (int t = 0; t < nt; t++) {                                                         \
+            float s = _mm512_reduce_add_ps(acc[t]);               \
+            if (nb & 1) {                                                                      \
+                int i = nb - 1;                                                                \
+                __m256i dp = _mm256_dpbusd_epi32(_mm256_setzero_si256(), unpack_one(&b[i]),    \
+                                                 loadu256(a[t].qs + 32 * i));                  \
+                float dw1 = f16s(b[i].d);                                                      \
+                s += dw1 * a[t].d[i] * (float)hsum_epi32(dp);                                  \
+                corr[t] += dw1 * a[t].s[i];                                                    \
+            }                                                                                  \
+            y[(size_t)t * ys] = s - off * corr[t];                                             \
+        }                                                                                      \
+    }
+
+NIBBLE_Z_TILE(q4_0, struct block_q4_0, unpack_q4_0_pair, unpack_q4_0, 8.0f)
+NIBBLE_Z_TILE(q5_0, struct block_q5_0, unpack_q5_0_pair, unpack_q5_0, 16.0f)
+
+ROWS_FN(q8_0z)
+ROWS_FN(q4_0z)
+ROWS_FN(q5_0z)
+
+static void f16_to_f32_512(const qt_f16 *src, float *dst, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(src + i))));
+    x86_f16_to_f32(src + i, dst + i, n - i);
+}
+
+#define TABLE(bf16_fn, act_bf16_fn)                                                     \
+    {                                                                                   \
+        .f32 = x86_rows_f32, .f16 = x86_rows_f16, .bf16 = bf16_fn, .q4_0 = x86_rows_q4_0z, \
+        .q5_0 = x86_rows_q5_0z, .q8_0 = x86_rows_q8_0z, .q4_K = x86_rows_q4_K,             \
+        .q5_K = x86_rows_q5_K, .q6_K = x86_rows_q6_K, .act_q8_32 = x86_act_q8_32,        \
+        .act_q8_K = x86_act_q8_K, .act_bf16 = act_bf16_fn, .f16_to_f32 = f16_to_f32_512, \
+        .f32_to_f16 = x86_f32_to_f16,                                                   \
+    }
+
+const struct qt_kernels *qt_kernels_avx512(void)
+{
+    static const struct qt_kernels with_bf16 = TABLE(x86_rows_bf16dp, act_bf16_512);
+    static const struct qt_kernels without = TABLE(x86_rows_bf16, NULL);
+    return cpu_features()->avx512bf16 ? &with_bf16 : &without;
+}
+#endif

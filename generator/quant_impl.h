@@ -1,0 +1,92 @@
+/* quant_impl.h - private to quant*.c: act block formats and the kernel
+ * tables each SIMD level provides. */
+#ifndef LAWQA_QUANT_IMPL_H
+#define LAWQA_QUANT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quant.h"
+
+/* Q8 act row for the 32-element weight types (Q4_0, Q5_0, Q8_0), for cols
+ * activations in nb = cols/32 blocks, np = (nb+1)/2 block pairs:
+ *   float dexp[np][16]  scales of block pair p: d[2p] x 8, d[2p+1] x 8 (the
+ *                       per-lane scale vector of a 512-bit kernel; 0 pads)
+ *   int8  qs[cols]      quantized values, contiguous so a pair of blocks is
+ *                       one 64-byte load
+ *   float d[nb]         scale of each block
+ *   float s[nb]         d * sum(qs of the block): lets Q4_0/Q5_0 use their
+ *                       unsigned levels and remove the -8/-16 offset with one
+ *                       float term per block
+ * padded to a multiple of 64 bytes so every token's row stays aligned. */
+static inline size_t act32_row_size(int cols)
+{
+    size_t nb = (size_t)cols / 32, np = (nb + 1) / 2;
+    return (64 * np + (size_t)cols + 8 * nb + 63) & ~(size_t)63;
+}
+static inline const float *act32_dexp(const uint8_t *row)
+{
+    return (const float *)(const void *)row;
+}
+static inline const int8_t *act32_qs(const uint8_t *row, int cols)
+{
+    return (const int8_t *)(row + 64 * (((size_t)cols / 32 + 1) / 2));
+}
+static inline const float *act32_d(const uint8_t *row, int cols)
+{
+    return (const float *)(const void *)(act32_qs(row, cols) + cols);
+}
+static inline const float *act32_s(const uint8_t *row, int cols)
+{
+    return act32_d(row, cols) + cols / 32;
+}
+
+/* Tokens processed together per weight row (prefill tiling). */
+#define QT_TILE_T 4
+
+/* Computes Y[t*y_stride + r] for r < nr, t < nt (1 <= nt <= QT_TILE_T):
+ * row r of the weights at W + r*w_stride, token t's act row at
+ * act + t*act_stride. */
+typedef void (*qt_rows_fn)(int cols, const uint8_t *W, size_t w_stride, int nr,
+                           const uint8_t *act, size_t act_stride, int nt, float *Y,
+                           size_t y_stride);
+
+/* Quantizes one row of n floats (n a multiple of the block) into act blocks. */
+typedef void (*qt_act_fn)(const float *x, void *dst, int n);
+
+struct qt_kernels {
+    qt_rows_fn f32, f16, bf16, q4_0, q5_0, q8_0, q4_K, q5_K, q6_K;
+    qt_act_fn act_q8_32, act_q8_K;
+    /* float -> bf16 row for the BF16 act (NULL: use scalar) */
+    void (*act_bf16)(const float *x, qt_bf16 *dst, int n);
+    void (*f16_to_f32)(const qt_f16 *src, float *dst, int64_t n);
+    void (*f32_to_f16)(const float *src, qt_f16 *dst, int64_t n);
+};
+
+/* 6-bit scale and min of sub-block j (0..7) from a k-quant scales[12]. */
+static inline void qt_scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m)
+{
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+static inline float qt_f16_fast(qt_f16 h)
+{
+    return qt_f16_to_f32(h);
+}
+
+const struct qt_kernels *qt_kernels_scalar(void);
+#if defined(__x86_64__) || defined(__i386__)
+const struct qt_kernels *qt_kernels_avx2(void);
+const struct qt_kernels *qt_kernels_avx512(void);
+#endif
+
+/* The table for the current cpu_simd_level(). */
+const struct qt_kernels *qt_kernels_current(void);
+
+#endif

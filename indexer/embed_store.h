@@ -1,0 +1,102 @@
+/* embed_store — the on-disk form of lawqa's dense vectors, shared by the
+ * indexer's embed step (writer) and the retriever's dense arm (reader), so
+ * that both sides agree on one definition.
+ *
+ * In the database:
+ *   dense_meta     one row: which model embedded the vectors (identity,
+ *                  architecture, layers, pooling, dimension), the generation
+ *                  of the current FAISS file, and a fingerprint of its ids.
+ *   dense_vectors  text_hash -> float32 vector BLOB.  Keyed by the hash of
+ *                  the embedded text, so an article whose row id changes but
+ *                  whose text does not is not embedded again, and the FAISS
+ *                  file can be rebuilt without the model.
+ *   dense_articles article_id -> text_hash: what the FAISS file holds.
+ *
+ * Next to the database: "<db>.vec.<generation>.faiss", an IDMap'd FAISS
+ * index over dense_articles with article ids as labels, inner product
+ * metric (vectors are L2-normalized, so scores are cosines). */
+#ifndef LAWQA_INDEXER_EMBED_STORE_H
+#define LAWQA_INDEXER_EMBED_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <faiss/c_api/Index_c.h>
+
+struct sqlite3;
+
+/* Below this many vectors an exact flat scan is fast enough (see
+ * docs/dense.md for the measurements); above it, HNSW. */
+#define IX_VEC_FLAT_MAX 20000
+
+typedef struct {
+  char model_id[80];   /* generator's identity of the weights (hex hash) */
+  char model_path[1024];
+  char arch[32];       /* "qwen2" … */
+  int layers;          /* encoder layers used (resolved, never 0) */
+  int pooling_last;    /* 0 mean, 1 last token */
+  int dim;
+  int64_t generation;  /* of the current FAISS file, 0 = none yet */
+  int64_t count;       /* vectors in it */
+  uint64_t id_hash;    /* FNV-1a of its id list, in index order */
+  uint64_t corpus_hash; /* ix_vec_corpus_hash when the vectors were made */
+  int64_t embedded;    /* units the last build embedded (the rest were kept) */
+  char index_kind[32]; /* factory string used */
+} ix_vec_meta;
+
+uint64_t ix_fnv1a(const void *p, size_t n, uint64_t h);
+#define IX_FNV_INIT 0xcbf29ce484222325ULL
+
+/* Creates the three tables if missing.  0 or -1 with err. */
+int ix_vec_schema(struct sqlite3 *db, char *err, size_t errlen);
+
+/* 0 found, 1 when the database has no dense_meta row (lexical only), -1. */
+int ix_vec_meta_read(struct sqlite3 *db, ix_vec_meta *m, char *err, size_t errlen);
+int ix_vec_meta_write(struct sqlite3 *db, const ix_vec_meta *m, char *err, size_t errlen);
+
+/* Fingerprint of what should be embedded: FNV-1a over (article id,
+ * version content hash) of every unit of every current version, in id
+ * order.  A lexical-only build that changes articles after an embedding
+ * build changes it, which makes the vectors stale rather than wrong.
+ * count (may be NULL) receives the number of units. */
+int ix_vec_corpus_hash(struct sqlite3 *db, uint64_t *out, size_t *count, char *err,
+                       size_t errlen);
+
+/* The units to embed, in id order: id, law title, path, label, text. */
+#define IX_VEC_CURRENT_SQL                                                         \
+  "SELECT a.id, l.title, a.path, a.label, a.text, v.content_hash FROM articles a" \
+  " JOIN versions v ON v.id = a.version_id JOIN laws l ON l.id = v.law_id"        \
+  " WHERE v.is_current = 1 ORDER BY a.id"
+
+/* "<db_path>.vec.<gen>.faiss"; returns 0 or -1 when it does not fit. */
+int ix_vec_path(const char *db_path, int64_t gen, char *buf, size_t cap);
+
+/* Builds an index over n vectors (row-major, dim floats each) labelled
+ * with ids: flat inner product up to IX_VEC_FLAT_MAX, HNSW above.  kind
+ * receives the factory string.  0 or -1 with err. */
+int ix_vec_build(const float *x, const int64_t *ids, size_t n, int dim, FaissIndex **out,
+                 char *kind, size_t kindcap, char *err, size_t errlen);
+
+/* The same with an explicit FAISS factory description ("IDMap,Flat",
+ * "IDMap,HNSW32"), for tests and benchmarks. */
+int ix_vec_build_as(const char *desc, const float *x, const int64_t *ids, size_t n, int dim,
+                    FaissIndex **out, char *err, size_t errlen);
+
+/* Writes idx to path atomically: a temporary file in the same folder,
+ * fsync'd, renamed over path, folder fsync'd. */
+int ix_vec_save(FaissIndex *idx, const char *path, char *err, size_t errlen);
+
+/* FNV-1a over the index's id list; 0 or -1 if idx is not an IDMap. */
+int ix_vec_id_hash(FaissIndex *idx, uint64_t *out, char *err, size_t errlen);
+
+/* Reads the FAISS file of m->generation and checks it is the one the
+ * database describes: dimension, count, id fingerprint, and a sample of
+ * stored vectors compared bit for bit with dense_vectors.  Any mismatch
+ * is an error naming the problem ("stale", "missing" …). */
+int ix_vec_load(struct sqlite3 *db, const char *db_path, const ix_vec_meta *m,
+                FaissIndex **out, char *err, size_t errlen);
+
+/* Sets the HNSW search depth (no-op for flat indexes). */
+int ix_vec_set_ef(FaissIndex *idx, int ef, char *err, size_t errlen);
+
+#endif

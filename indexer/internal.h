@@ -1,0 +1,31 @@
+/* Private to the indexer: schema and the per-build state shared by the
+ * files that write a database. */
+#ifndef LAWQA_INDEXER_INTERNAL_H
+#define LAWQA_INDEXER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "indexer.h"
+
+/* schema.c */
+int ix_schema_create(sqlite3 *db, char *err, size_t errlen);
+/* Returns the schema version stored in db, 0 for an empty database, -1 when
+ * the file is a database of something else. */
+int ix_schema_version(sqlite3 *db);
+
+/* store.c: inserts parsed documents into an open database, inside the
+ * caller's transaction. */
+typedef struct ix_store ix_store;
+ix_store *ix_store_open(sqlite3 *db, char *err, size_t errlen);
+int ix_store_doc(ix_store *s, const st_doc *doc, char *err, size_t errlen);
+/* Recomputes versions.is_current after inserts. */
+int ix_store_finish(ix_store *s, char *err, size_t errlen);
+void ix_store_close(ix_store *s);
+
+/* Counts for ix_stats from a finished database. */
+int ix_count(sqlite3 *db, ix_stats *stats, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Compiles retriever/data/thesaurus.tsv into retriever/expand_data.c, so the
+thesaurus travels inside the lawqa binary (no data path to configure).
+
+usage: gen_expand_data.py          rewrite retriever/expand_data.c
+       gen_expand_data.py --check  exit 1 if expand_data.c is out of date
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TSV = os.path.join(HERE, 'thesaurus.tsv')
+PRIORS = os.path.join(HERE, 'priors.tsv')
+OUT = os.path.join(os.path.dirname(HERE), 'expand_data.c')
+
+
+def c_string(s):
+    return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
+def render():
+    entries, seen = [], set()
+    for n, line in enumerate(open(TSV, encoding='utf-8'), 1):
+        line = line.rstrip('\n')
+        if not line.strip() or line.startswith('#'):
+            continue
+        parts = line.split('\t')
+        if len(parts) != 2 or not parts[0] or not parts[1].strip():
+            sys.exit('%s:%d: want "phrase<TAB>terms"' % (TSV, n))
+        phrase, terms = parts[0].strip(), ' '.join(parts[1].split())
+        if phrase in seen:
+            sys.exit('%s:%d: %s listed twice' % (TSV, n, phrase))
+        seen.add(phrase)
+        entries.append((phrase, terms))
+    # Longest phrases first: expand.c lets a longer match hide the shorter
+    # phrases inside it.
+    entries.sort(key=lambda e: (-len(e[0].encode('utf-8')), e[0]))
+    out = ['/* Generated from retriever/data/thesaurus.tsv by',
+           ' * retriever/data/gen_expand_data.py.  Do not edit: edit the TSV. */',
+           '#include "expand.h"', '',
+           'const rt_synonym rt_thesaurus[] = {']
+    out += ['    {%s, %s},' % (c_string(p), c_string(t)) for p, t in entries]
+    out += ['};', '',
+            'const size_t rt_thesaurus_len = sizeof rt_thesaurus / sizeof rt_thesaurus[0];', '']
+    return '\n'.join(out + render_priors())
+
+
+def render_priors():
+    knobs = {'beta': '0', 'default': '1', 'depth': '0'}
+    weights = []
+    for n, line in enumerate(open(PRIORS, encoding='utf-8'), 1):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        parts = line.split('\t')
+        if len(parts) != 2:
+            sys.exit('%s:%d: want "name<TAB>value"' % (PRIORS, n))
+        float(parts[1])
+        if parts[0] in knobs:
+            knobs[parts[0]] = parts[1]
+        else:
+            weights.append(parts)
+    out = ['/* From retriever/data/priors.tsv. */',
+           'const rt_category_prior rt_category_priors[] = {']
+    out += ['    {%s, %s},' % (c_string(c), w) for c, w in weights]
+    out += ['};', '',
+            'const size_t rt_category_priors_len =',
+            '    sizeof rt_category_priors / sizeof rt_category_priors[0];',
+            'const double rt_prior_beta = %s;' % knobs['beta'],
+            'const double rt_prior_default_weight = %s;' % knobs['default'],
+            'const int rt_prior_depth = %d;' % int(float(knobs['depth'])), '']
+    return out
+
+
+def main():
+    text = render()
+    if sys.argv[1:] == ['--check']:
+        current = open(OUT, encoding='utf-8').read() if os.path.exists(OUT) else ''
+        if current != text:
+            sys.exit('%s is out of date: run %s' % (OUT, sys.argv[0]))
+        return
+    with open(OUT, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,84 @@
+/* Laypeople and statutes name the same things differently: a question says
+ * 老公 and 被辞退, the article says 配偶 and 解除劳动合同, and a bigram index
+ * cannot see that they meet.  The thesaurus (data/thesaurus.tsv, compiled
+ * into expand_data.c) bridges the gap by adding the statute words to the
+ * query before it is matched. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expand.h"
+
+#define MAX_ADDED 24 /* terms added at most: beyond that they drown the question */
+
+typedef struct {
+  char *buf;
+  size_t len, cap;
+  int terms;
+} sbuf;
+
+static bool sbuf_put(sbuf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = (b->len + n + 1) * 2;
+    char *p = realloc(b->buf, cap);
+    if (!p) return false;
+    b->buf = p;
+    b->cap = cap;
+  }
+  memcpy(b->buf + b->len, s, n);
+  b->len += n;
+  b->buf[b->len] = 0;
+  return true;
+}
+
+static bool holds(const sbuf *b, const char *query, const char *term, size_t n) {
+  char *t = strndup(term, n);
+  bool found = !t || strstr(query, t) || (b->buf && strstr(b->buf, t));
+  free(t);
+  return found;
+}
+
+/* Adds the terms of one entry not yet in the query or the expansion. */
+static bool add_terms(sbuf *b, const char *query, const char *terms) {
+  for (const char *t = terms; *t && b->terms < MAX_ADDED;) {
+    size_t n = strcspn(t, " ");
+    if (n && !holds(b, query, t, n)) {
+      if (!sbuf_put(b, t, n) || !sbuf_put(b, " ", 1)) return false;
+      b->terms++;
+    }
+    t += n;
+    while (*t == ' ') t++;
+  }
+  return true;
+}
+
+/* Is some occurrence of phrase in query free of longer matched phrases?
+ * If so, marks it taken. */
+static bool take(const char *query, const char *phrase, bool *taken) {
+  size_t n = strlen(phrase);
+  for (const char *p = strstr(query, phrase); p; p = strstr(p + 1, phrase)) {
+    size_t at = (size_t)(p - query), i = 0;
+    while (i < n && !taken[at + i]) i++;
+    if (i == n) {
+      memset(taken + at, 1, n);
+      return true;
+    }
+  }
+  return false;
+}
+
+char *rt_expand_query(const char *query) {
+  size_t qlen = strlen(query);
+  bool *taken = calloc(qlen + 1, sizeof *taken);
+  sbuf b = {0};
+  bool ok = taken != NULL;
+  for (size_t i = 0; ok && i < rt_thesaurus_len && b.terms < MAX_ADDED; i++)
+    if (take(query, rt_thesaurus[i].phrase, taken)) ok = add_terms(&b, query, rt_thesaurus[i].terms);
+  free(taken);
+  if (ok) ok = sbuf_put(&b, query, qlen);
+  if (!ok) {
+    free(b.buf);
+    return NULL;
+  }
+  return b.buf;
+}

@@ -1,0 +1,60 @@
+/* Query expansion: the words statutes use for what a layperson writes
+ * (偷 -> 盗窃, 老公 -> 配偶, 被辞退 -> 解除劳动合同).  Private to the
+ * retriever; used by rt_search for its BM25 arm. */
+#ifndef LAWQA_RT_EXPAND_H
+#define LAWQA_RT_EXPAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  const char *phrase; /* as people write it */
+  const char *terms;  /* statute words, separated by spaces */
+} rt_synonym;
+
+/* expand_data.c, generated from data/thesaurus.tsv; longest phrase first. */
+extern const rt_synonym rt_thesaurus[];
+extern const size_t rt_thesaurus_len;
+
+/* The query preceded by the statute terms of the phrases found in it (a
+ * phrase inside a longer phrase that matched is not counted; a term the
+ * query already holds is not repeated).  The terms come first because the
+ * BM25 arm keeps only a query's first few dozen tokens.  Returns a malloc'd
+ * string (a copy of query when nothing matched), NULL when out of memory. */
+char *rt_expand_query(const char *query);
+
+#endif
+
+/* ---- Priors (expand_prior.c) --------------------------------------------
+ * A layperson's question is far more often answered by the Civil Code or a
+ * national law than by one of the thousands of administrative regulations
+ * that share its words.  BM25 cannot know that; a prior per law category
+ * can.  Candidates found by BM25 (not by an explicit citation) have their
+ * fused score multiplied by weight(category)^beta.
+ *
+ * The weights are compiled in (data/priors.tsv, via expand_data.c); a file
+ * named DB.priors next to the database (same lines: "category<TAB>weight",
+ * "beta<TAB>x", "depth<TAB>n") replaces them, for experiments and for
+ * cross-validation. */
+
+typedef struct {
+  const char *category; /* 民法典, 司法解释, 行政法规 … as the indexer stores it */
+  double weight;        /* in (0, 1]; a category not listed gets default_weight */
+} rt_category_prior;
+
+extern const rt_category_prior rt_category_priors[];
+extern const size_t rt_category_priors_len;
+extern const double rt_prior_beta, rt_prior_default_weight;
+extern const int rt_prior_depth;
+
+struct rt_handle;
+typedef struct rt_prior rt_prior;
+
+/* Prepares the prior for one search on h's database.  NULL when priors are
+ * off (beta 0) or cannot be read: then every factor is 1. */
+rt_prior *rt_prior_begin(struct rt_handle *h);
+/* weight(category of article id)^beta. */
+double rt_prior_factor(rt_prior *p, int64_t id);
+/* How many candidates BM25 should hand over for reranking (>= depth). */
+int rt_prior_candidates(const rt_prior *p, int depth);
+void rt_prior_end(rt_prior *p);

@@ -1,0 +1,99 @@
+/* Filling rt_hit from the database, and the version/article lookups every
+ * arm shares. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int64_t rt_version_at(rt_handle *h, int64_t law_id, const char *date) {
+  sqlite3_stmt *st = NULL;
+  int64_t id = -1;
+  const char *sql = date ? "SELECT id FROM versions WHERE law_id=?1 AND version_date<=?2 "
+                           "ORDER BY version_date DESC, id DESC LIMIT 1"
+                         : "SELECT id FROM versions WHERE law_id=?1 AND is_current";
+  if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+  sqlite3_bind_int64(st, 1, law_id);
+  if (date) sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return id;
+}
+
+int64_t rt_article_id(rt_handle *h, int64_t version_id, int number, int suffix) {
+  sqlite3_stmt *st = NULL;
+  int64_t id = -1;
+  if (sqlite3_prepare_v2(h->db,
+                         "SELECT id FROM articles WHERE version_id=?1 AND kind=0 AND number=?2 "
+                         "AND suffix=?3 ORDER BY id LIMIT 1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, version_id);
+  sqlite3_bind_int(st, 2, number);
+  sqlite3_bind_int(st, 3, suffix);
+  if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return id;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i) {
+  const char *s = (const char *)sqlite3_column_text(st, i);
+  return strdup(s ? s : "");
+}
+
+void rt_hit_clear(rt_hit *hit) {
+  if (!hit) return;
+  free(hit->law_title);
+  free(hit->law_short);
+  free(hit->category);
+  free(hit->version_date);
+  free(hit->repealed_on);
+  free(hit->label);
+  free(hit->path);
+  free(hit->text);
+  memset(hit, 0, sizeof *hit);
+}
+
+void rt_hits_free(rt_hit *hits, size_t n) {
+  for (size_t i = 0; i < n; i++) rt_hit_clear(&hits[i]);
+  free(hits);
+}
+
+int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *err,
+                size_t errlen) {
+  sqlite3_stmt *st = h->fill;
+  memset(out, 0, sizeof *out);
+  sqlite3_bind_int64(st, 1, id);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) return 1;
+    snprintf(err, errlen, "reading article: %s", sqlite3_errmsg(h->db));
+    return -1;
+  }
+  out->id = id;
+  out->kind = (rt_kind)sqlite3_column_int(st, 0);
+  out->law_title = col_dup(st, 1);
+  out->law_short = col_dup(st, 2);
+  out->category = col_dup(st, 3);
+  out->version_date = col_dup(st, 4);
+  out->repealed_on = col_dup(st, 5);
+  out->number = sqlite3_column_int(st, 6);
+  out->suffix = sqlite3_column_int(st, 7);
+  out->label = col_dup(st, 8);
+  out->path = col_dup(st, 9);
+  out->text = col_dup(st, 10);
+  int64_t version_id = sqlite3_column_int64(st, 11), law_id = sqlite3_column_int64(st, 12);
+  sqlite3_reset(st);
+  if (!out->law_title || !out->law_short || !out->category || !out->version_date ||
+      !out->repealed_on || !out->label || !out->path || !out->text) {
+    rt_hit_clear(out);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  /* In force on date: this is the version that applied then, and the law
+   * had not been repealed by then. */
+  out->in_force = rt_version_at(h, law_id, date) == version_id &&
+                  (!out->repealed_on[0] || strcmp(out->repealed_on, date) > 0);
+  return 0;
+}

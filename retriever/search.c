@@ -1,0 +1,315 @@
+/* rt_search: the citation arm and the BM25 arm (and the dense arm when the
+ * database has vectors), fused by weighted reciprocal rank. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dense.h"
+#include "internal.h"
+#include "statutes.h"
+
+typedef struct {
+  int64_t id;
+  double fused;
+  double s[3]; /* per arm score: citation, bm25, dense */
+  int r[3];    /* per arm rank, 0 = missed */
+} cand;
+
+enum { ARM_CITATION, ARM_BM25, ARM_DENSE };
+
+typedef struct {
+  cand *v;
+  size_t n, cap;
+} cands;
+
+/* Records that an arm ranked id at rank (1-based) with score. */
+static int cands_add(cands *c, int64_t id, int arm, int rank, double score) {
+  for (size_t i = 0; i < c->n; i++)
+    if (c->v[i].id == id) {
+      if (!c->v[i].r[arm]) {
+        c->v[i].r[arm] = rank;
+        c->v[i].s[arm] = score;
+      }
+      return 0;
+    }
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? 2 * c->cap : 128;
+    cand *p = realloc(c->v, cap * sizeof *p);
+    if (!p) return -1;
+    c->v = p;
+    c->cap = cap;
+  }
+  cand *x = &c->v[c->n++];
+  memset(x, 0, sizeof *x);
+  x->id = id;
+  x->r[arm] = rank;
+  x->s[arm] = score;
+  return 0;
+}
+
+typedef struct {
+  rt_handle *h;
+  const rt_query *q;
+  const rt_weights *w;
+  int64_t law_id; /* -1: any law */
+  int depth;
+  cands c;
+  char *err;
+  size_t errlen;
+} search;
+
+/* ---- citation arm ----------------------------------------------------- */
+
+static int64_t citation_law(search *s, const char *query, const st_citation *ct) {
+  if (ct->law_len == 0 || ct->this_law) return s->law_id; /* 第X条 / 本法: the filtered law */
+  if (ct->law_quoted) return rt_law_id(s->h, query + ct->law_start, ct->law_len);
+  return rt_law_id_suffix(s->h, query + ct->law_start, ct->law_len);
+}
+
+static int citation_arm(search *s, const char *query) {
+  if (s->q->only_cases) return 0;
+  st_citation cts[32];
+  size_t n = st_find_citations(query, strlen(query), cts, sizeof cts / sizeof cts[0]);
+  if (n > sizeof cts / sizeof cts[0]) n = sizeof cts / sizeof cts[0];
+  int rank = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t law = citation_law(s, query, &cts[i]);
+    if (law < 0 || (s->law_id >= 0 && law != s->law_id)) continue;
+    int64_t version = rt_version_at(s->h, law, s->q->as_of);
+    if (version < 0) continue;
+    int64_t id = rt_article_id(s->h, version, cts[i].article, cts[i].suffix);
+    if (id < 0) continue;
+    if (cands_add(&s->c, id, ARM_CITATION, ++rank, 1.0)) return -1;
+  }
+  return 0;
+}
+
+/* ---- BM25 arm --------------------------------------------------------- */
+
+static sqlite3_stmt *bm25_stmt(search *s) {
+  int kind = s->q->only_cases ? 2 : s->q->no_cases ? 1 : 0;
+  int variant = (s->q->as_of ? 6 : 0) + (s->law_id >= 0 ? 3 : 0) + kind;
+  if (s->h->bm25[variant]) return s->h->bm25[variant];
+  static const char *const kinds[3] = {"", " AND a.kind<>2", " AND a.kind=2"};
+  char sql[1024];
+  /* CROSS JOIN keeps FTS5 as the outer loop: the planner must not drive
+   * from versions and re-run the MATCH per row. */
+  snprintf(sql, sizeof sql,
+           "SELECT a.id, bm25(articles_fts, ?1, ?2, ?3) AS s FROM articles_fts"
+           " CROSS JOIN articles a ON a.id=articles_fts.rowid"
+           " CROSS JOIN versions v ON v.id=a.version_id"
+           " WHERE articles_fts MATCH ?4 AND %s%s%s ORDER BY s LIMIT ?7",
+           s->q->as_of ? "v.id=(SELECT v2.id FROM versions v2 WHERE v2.law_id=v.law_id"
+                         " AND v2.version_date<=?5 ORDER BY v2.version_date DESC, v2.id DESC"
+                         " LIMIT 1)"
+                       : "v.is_current",
+           s->law_id >= 0 ? " AND v.law_id=?6" : "", kinds[kind]);
+  if (sqlite3_prepare_v3(s->h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h->bm25[variant],
+                         NULL) != SQLITE_OK) {
+    snprintf(s->err, s->errlen, "preparing search: %s", sqlite3_errmsg(s->h->db));
+    return NULL;
+  }
+  return s->h->bm25[variant];
+}
+
+static int bm25_arm(search *s, const char *match) {
+  sqlite3_stmt *st = bm25_stmt(s);
+  if (!st) return -1;
+  sqlite3_bind_double(st, 1, s->w->bm25_title);
+  sqlite3_bind_double(st, 2, s->w->bm25_path);
+  sqlite3_bind_double(st, 3, s->w->bm25_text);
+  sqlite3_bind_text(st, 4, match, -1, SQLITE_STATIC);
+  if (s->q->as_of) sqlite3_bind_text(st, 5, s->q->as_of, -1, SQLITE_STATIC);
+  if (s->law_id >= 0) sqlite3_bind_int64(st, 6, s->law_id);
+  sqlite3_bind_int(st, 7, s->depth);
+  int rank = 0, rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    /* FTS5's bm25() is negated so that ORDER BY gives the best first */
+    if (cands_add(&s->c, sqlite3_column_int64(st, 0), ARM_BM25, ++rank,
+                  -sqlite3_column_double(st, 1))) {
+      sqlite3_reset(st);
+      snprintf(s->err, s->errlen, "out of memory");
+      return -1;
+    }
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (rc != SQLITE_DONE) {
+    snprintf(s->err, s->errlen, "search: %s", sqlite3_errmsg(s->h->db));
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- dense arm -------------------------------------------------------- */
+
+/* The dense index holds current versions only; this filter applies the
+ * same law, date and kind restrictions as the BM25 arm. */
+static int dense_keep(int64_t id, void *ctx) {
+  sqlite3_stmt *st = ctx;
+  sqlite3_bind_int64(st, 1, id);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int dense_arm(search *s, const char *query) {
+  static const char *const kinds[3] = {"", " AND a.kind<>2", " AND a.kind=2"};
+  int kind = s->q->only_cases ? 2 : s->q->no_cases ? 1 : 0;
+  char sql[768];
+  snprintf(sql, sizeof sql,
+           "SELECT 1 FROM articles a JOIN versions v ON v.id=a.version_id WHERE a.id=?1 AND %s%s%s",
+           s->q->as_of ? "v.id=(SELECT v2.id FROM versions v2 WHERE v2.law_id=v.law_id"
+                         " AND v2.version_date<=?2 ORDER BY v2.version_date DESC, v2.id DESC"
+                         " LIMIT 1)"
+                       : "v.is_current",
+           s->law_id >= 0 ? " AND v.law_id=?3" : "", kinds[kind]);
+  sqlite3_stmt *st = NULL;
+  int64_t *ids = malloc((size_t)s->depth * sizeof *ids);
+  float *scores = malloc((size_t)s->depth * sizeof *scores);
+  size_t n = 0;
+  int rc = -1;
+  if (!ids || !scores) {
+    snprintf(s->err, s->errlen, "out of memory");
+    goto done;
+  }
+  if (sqlite3_prepare_v2(s->h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    snprintf(s->err, s->errlen, "dense filter: %s", sqlite3_errmsg(s->h->db));
+    goto done;
+  }
+  if (s->q->as_of) sqlite3_bind_text(st, 2, s->q->as_of, -1, SQLITE_STATIC);
+  if (s->law_id >= 0) sqlite3_bind_int64(st, 3, s->law_id);
+  if (rt_dense_search(s->h->dense, query, (size_t)s->depth, dense_keep, st, ids, scores, &n,
+                      s->err, s->errlen))
+    goto done;
+  for (size_t i = 0; i < n; i++)
+    if (cands_add(&s->c, ids[i], ARM_DENSE, (int)i + 1, scores[i])) {
+      snprintf(s->err, s->errlen, "out of memory");
+      goto done;
+    }
+  rc = 0;
+done:
+  sqlite3_finalize(st);
+  free(ids);
+  free(scores);
+  return rc;
+}
+
+/* ---- fusion ----------------------------------------------------------- */
+
+static int by_fused(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  if (x->fused != y->fused) return x->fused < y->fused ? 1 : -1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void fuse(search *s) {
+  const double w[3] = {s->w->w_citation, s->w->w_bm25, s->w->w_dense};
+  for (size_t i = 0; i < s->c.n; i++) {
+    cand *x = &s->c.v[i];
+    x->fused = 0;
+    for (int a = 0; a < 3; a++)
+      if (x->r[a]) x->fused += w[a] / (s->w->rrf_k + x->r[a]);
+  }
+  qsort(s->c.v, s->c.n, sizeof *s->c.v, by_fused);
+}
+
+static int emit(search *s, rt_result *out) {
+  size_t n = s->c.n < (size_t)s->q->k ? s->c.n : (size_t)s->q->k;
+  char today[11];
+  rt_today(today);
+  const char *date = s->q->as_of ? s->q->as_of : today;
+  out->hits = n ? calloc(n, sizeof *out->hits) : NULL;
+  if (n && !out->hits) {
+    snprintf(s->err, s->errlen, "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const cand *x = &s->c.v[i];
+    rt_hit *hit = &out->hits[out->n];
+    int rc = rt_fill_hit(s->h, x->id, date, hit, s->err, s->errlen);
+    if (rc < 0) return -1;
+    if (rc > 0) continue;
+    hit->score = x->fused;
+    hit->score_citation = x->s[ARM_CITATION];
+    hit->score_bm25 = x->s[ARM_BM25];
+    hit->score_dense = x->s[ARM_DENSE];
+    hit->rank_citation = x->r[ARM_CITATION];
+    hit->rank_bm25 = x->r[ARM_BM25];
+    hit->rank_dense = x->r[ARM_DENSE];
+    out->n++;
+  }
+  return 0;
+}
+
+static bool blank(const char *s) {
+  for (; *s; s++)
+    if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' && *s != '\v')
+      return false;
+  return true;
+}
+
+/* Checks the query and its options; resolves the law filter. */
+static int prepare(search *s, const char *query, rt_query *q) {
+  if (!query || blank(query)) {
+    snprintf(s->err, s->errlen, "empty query: give some words to search for");
+    return -1;
+  }
+  if (q->k <= 0) q->k = 10;
+  if (q->as_of && !rt_valid_date(q->as_of)) {
+    snprintf(s->err, s->errlen, "bad date '%s': use YYYY-MM-DD", q->as_of);
+    return -1;
+  }
+  if (q->no_cases && q->only_cases) {
+    snprintf(s->err, s->errlen, "no_cases and only_cases exclude each other");
+    return -1;
+  }
+  s->law_id = -1;
+  if (q->law && *q->law && (s->law_id = rt_law_id(s->h, q->law, strlen(q->law))) < 0) {
+    snprintf(s->err, s->errlen, "unknown law '%s'", q->law);
+    return -1;
+  }
+  s->depth = s->w->depth > 0 ? s->w->depth : 100;
+  if (s->depth < q->k) s->depth = q->k;
+  return 0;
+}
+
+int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out, char *err,
+              size_t errlen) {
+  memset(out, 0, sizeof *out);
+  rt_query qq = {0};
+  if (q) qq = *q;
+  search s = {.h = h, .q = &qq, .w = qq.weights ? qq.weights : &h->weights, .err = err,
+              .errlen = errlen};
+  char *match = NULL;
+  int rc = -1, oom = 0;
+  if (prepare(&s, query, &qq)) goto done;
+  if (citation_arm(&s, query)) goto done;
+  match = rt_match_expr(h, query, s.w, &oom);
+  if (oom) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  if (match && bm25_arm(&s, match)) goto done;
+  if (h->dense) {
+    if (dense_arm(&s, query)) goto done;
+    out->dense_used = true;
+  } else if (h->dense_note && !(out->note = strdup(h->dense_note))) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  fuse(&s);
+  rc = emit(&s, out);
+done:
+  free(match);
+  free(s.c.v);
+  if (rc) rt_result_free(out);
+  return rc;
+}
+
+void rt_result_free(rt_result *r) {
+  if (!r) return;
+  rt_hits_free(r->hits, r->n);
+  free(r->note);
+  memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,38 @@
+/* generate — runs the model on the prompt, streaming pieces as they come. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "answer.h"
+
+typedef struct {
+  ans_state *st;
+  svc_emit_fn emit;
+  void *ctx;
+} piece_ctx;
+
+static int on_piece(const char *piece, size_t len, void *user) {
+  piece_ctx *pc = user;
+  sbuf_add(&pc->st->text, piece, len);
+  return pc->emit ? pc->emit(piece, len, pc->ctx) : 0;
+}
+
+int ans_generate(ans_state *st, gen_model *m, const atomic_int *cancel, svc_emit_fn emit,
+                 void *ctx, char *err, size_t errlen) {
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  char *prompt = ans_prompt(st, m, err, errlen);
+  if (!prompt) return -1;
+  gen_params p;
+  gen_params_default(&p);
+  p.max_tokens = st->max_tokens;
+  p.temperature = (float)st->temperature;
+  p.cancel = cancel;
+  piece_ctx pc = {st, emit, ctx};
+  int rc = gen_generate(m, prompt, &p, on_piece, &pc, &st->gs, err, errlen);
+  free(prompt);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  st->generation_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  st->generated = true;
+  return rc;
+}

@@ -1,0 +1,159 @@
+/* server — sets up the event loop, the evhttp server and the threads,
+ * runs until SIGTERM/SIGINT, then drains: it stops accepting, lets the
+ * requests in flight finish (each is bounded by the request timeout), and
+ * tears everything down in reverse order. */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/thread.h>
+
+#include "svc.h"
+
+static void apply_defaults(svc_opts *o) {
+  if (!o->host) o->host = "127.0.0.1";
+  if (o->port < 0) o->port = 8080;
+  if (o->threads <= 0) o->threads = 2;
+  if (o->gen_threads <= 0) o->gen_threads = 1;
+  if (!o->max_body) o->max_body = 1 << 20;
+  if (!o->max_index_body) o->max_index_body = 64u << 20;
+  if (o->gen_queue <= 0) o->gen_queue = 4;
+  if (o->work_queue <= 0) o->work_queue = 256;
+  if (o->max_inflight <= 0) o->max_inflight = 1024;
+  if (o->timeout_s <= 0) o->timeout_s = 60;
+}
+
+static void drain_tick(evutil_socket_t fd, short what, void *arg) {
+  (void)fd, (void)what;
+  svc *s = arg;
+  if (s->inflight == 0 || svc_now_ms() > s->drain_deadline) event_base_loopexit(s->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg) {
+  (void)what;
+  svc *s = arg;
+  if (s->draining) {
+    event_base_loopbreak(s->base); /* a second signal: stop now */
+    return;
+  }
+  s->draining = true;
+  fprintf(stderr, "{\"event\":\"draining\",\"signal\":%d,\"in_flight\":%d}\n", (int)sig,
+          s->inflight);
+  if (s->sock) evhttp_del_accept_socket(s->http, s->sock);
+  s->sock = NULL;
+  s->drain_deadline = svc_now_ms() + (s->o.timeout_s + 5) * 1e3;
+  struct timeval tv = {0, 20000};
+  event_add(s->drain_timer, &tv);
+}
+
+static int load_model(svc *s, char *err, size_t errlen) {
+  snprintf(s->model_name, sizeof s->model_name, "lawqa-extractive");
+  if (!s->o.model_path) return 0;
+  gen_load_params lp = {.n_threads = s->o.gen_threads, .n_ctx = 0};
+  s->model = gen_load(s->o.model_path, &lp, err, errlen);
+  if (!s->model) return -1;
+  const gen_info *info = gen_model_info(s->model);
+  const char *base = strrchr(s->o.model_path, '/');
+  snprintf(s->model_name, sizeof s->model_name, "%s",
+           info->name && *info->name ? info->name : base ? base + 1 : s->o.model_path);
+  return 0;
+}
+
+static int bind_http(svc *s, char *err, size_t errlen) {
+  s->http = evhttp_new(s->base);
+  if (!s->http) {
+    snprintf(err, errlen, "cannot create the HTTP server");
+    return -1;
+  }
+  evhttp_set_max_body_size(s->http, (ev_ssize_t)s->o.max_index_body);
+  evhttp_set_max_headers_size(s->http, 16 * 1024);
+  evhttp_set_timeout(s->http, s->o.timeout_s + 5);
+  /* Every method reaches the router, which answers 405 in JSON. */
+  evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                          EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+  evhttp_set_gencb(s->http, router_dispatch, s);
+  s->sock = evhttp_bind_socket_with_handle(s->http, s->o.host, (ev_uint16_t)s->o.port);
+  if (!s->sock) {
+    snprintf(err, errlen, "cannot listen on %s:%d", s->o.host, s->o.port);
+    return -1;
+  }
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  int port = s->o.port;
+  if (!getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &len))
+    port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+  fprintf(stderr,
+          "{\"event\":\"listening\",\"host\":\"%s\",\"port\":%d,\"model\":\"%s\",\"threads\":%d}\n",
+          s->o.host, port, s->model_name, s->o.threads);
+  return 0;
+}
+
+static int check_db(const svc *s, char *err, size_t errlen) {
+  rt_handle *rt = rt_open(s->o.db_path, err, errlen);
+  if (!rt) return -1;
+  rt_close(rt);
+  return 0;
+}
+
+static int start(svc *s, char *err, size_t errlen) {
+  if (evthread_use_pthreads()) {
+    snprintf(err, errlen, "libevent has no pthreads support");
+    return -1;
+  }
+  if (check_db(s, err, errlen) || load_model(s, err, errlen)) return -1;
+  if (s->o.api_key_file && keys_load(s, s->o.api_key_file, err, errlen)) return -1;
+  s->base = event_base_new();
+  if (!s->base) {
+    snprintf(err, errlen, "cannot create the event loop");
+    return -1;
+  }
+  s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
+  s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
+  s->drain_timer = event_new(s->base, -1, EV_PERSIST, drain_tick, s);
+  if (!s->sig_term || !s->sig_int || !s->drain_timer || evsignal_add(s->sig_term, NULL) ||
+      evsignal_add(s->sig_int, NULL)) {
+    snprintf(err, errlen, "cannot install signal handlers");
+    return -1;
+  }
+  if (bind_http(s, err, errlen)) return -1;
+  if (workers_start(s, err, errlen) || jobs_start(s, err, errlen)) return -1;
+  return 0;
+}
+
+static void teardown(svc *s) {
+  workers_stop(s);
+  jobs_stop(s);
+  if (s->http) evhttp_free(s->http);
+  if (s->sig_term) event_free(s->sig_term);
+  if (s->sig_int) event_free(s->sig_int);
+  if (s->drain_timer) event_free(s->drain_timer);
+  if (s->base) event_base_free(s->base);
+  if (s->model) gen_free(s->model);
+  keys_free(s);
+  libevent_global_shutdown();
+}
+
+int svc_serve(const svc_opts *o, char *err, size_t errlen) {
+  svc *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  s->o = *o;
+  apply_defaults(&s->o);
+  /* A client that vanishes mid-write must not kill the process. */
+  signal(SIGPIPE, SIG_IGN);
+  int rc = start(s, err, errlen);
+  if (!rc) {
+    event_base_dispatch(s->base);
+    fprintf(stderr, "{\"event\":\"stopped\",\"in_flight\":%d}\n", s->inflight);
+  }
+  teardown(s);
+  free(s);
+  return rc;
+}
