@@ -29,6 +29,12 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static uint64_t rng = 88172645463325252ULL;
 static float frand(void) {
   rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -148,18 +154,20 @@ static int bench_embed(const char *path, int layers, int threads, int n) {
   /* one warm-up batch (page faults of the mapped weights) */
   gen_embed(m, (const char *const *)texts, n < 16 ? n : 16, layers, GEN_POOL_MEAN, out, err,
             sizeof err);
-  double t0 = now_s();
+  double t0 = now_s(), c0 = cpu_s();
   for (int i = 0; i < n; i += 16) {
     int b = n - i < 16 ? n - i : 16;
     if (gen_embed(m, (const char *const *)texts + i, b, layers, GEN_POOL_MEAN, out, err,
                   sizeof err))
       return fprintf(stderr, "%s\n", err), 1;
   }
-  double dt = now_s() - t0;
-  printf("%s (%s, %d layers of %d, dim %d): %d texts, %ld tokens, %d threads, layers %d:"
-         " %.1f s, %.1f tok/s\n",
-         path, gi->architecture, gi->n_layers, gi->n_layers, gi->dim, n, tokens, threads,
-         layers ? layers : gi->n_layers, dt, tokens / dt);
+  double dt = now_s() - t0, dc = cpu_s() - c0;
+  /* On a shared machine the wall clock includes time other processes
+   * took; CPU seconds per thread estimate the rate of an idle machine. */
+  printf("%s (%s, %d layers, dim %d): %d texts, %ld tokens, %d threads, %d layers used:"
+         " %.1f s wall, %.1f tok/s; %.1f CPU s, %.1f tok/s at full %d cores\n",
+         path, gi->architecture, gi->n_layers, gi->dim, n, tokens, threads,
+         layers ? layers : gi->n_layers, dt, tokens / dt, dc, tokens * threads / dc, threads);
   for (int i = 0; i < n; i++) free(texts[i]);
   free(texts), free(out);
   gen_free(m);

@@ -124,6 +124,7 @@ int main(int argc, char **argv) {
           gold++;
           int64_t id = gold_id(h, g->string);
           if (id < 0) {
+            if (getenv("SEARCH_LATENCY_VERBOSE")) fprintf(stderr, "unresolved: %s\n", g->string);
             unresolved++;
             continue;
           }

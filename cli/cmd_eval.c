@@ -13,15 +13,18 @@
 
 typedef struct {
   const char *db, *set, *kind;
-  int k, folds;
+  int k, folds, holdout;
   long limit;
   bool json, quiet_unresolved;
 } eval_args;
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: lawqa eval --db FILE --set FILE --kind KIND [--k N] [--folds N] [--limit N]\n"
-          "                  [--json] [--no-unresolved]\n"
+          "usage: lawqa eval --db FILE --set FILE --kind KIND [--k N] [--folds N [--holdout F]]\n"
+          "                  [--limit N] [--json] [--no-unresolved]\n"
+          "--folds N: also report each fold (question i is in fold i mod N + 1);\n"
+          "--holdout F: score fold F alone (cross-validation of what was learned\n"
+          "             on the other folds)\n"
           "kinds: lecoqa lawbench-1-1 lawbench-3-1 lawbench-3-2 lawbench-3-3 lawbench-3-8\n");
 }
 
@@ -40,9 +43,12 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     else if (!strcmp(o, "--k")) a->k = atoi(v), i++;
     else if (!strcmp(o, "--folds")) a->folds = atoi(v), i++;
     else if (!strcmp(o, "--limit")) a->limit = atol(v), i++;
+    else if (!strcmp(o, "--holdout")) a->holdout = atoi(v), i++;
     else return -1;
   }
   if (!a->db || !a->set || !a->kind || a->k < 1 || a->folds < 0 || a->limit < 0) return -1;
+  /* --holdout F scores fold F of --folds N alone (default N 5). */
+  if (a->holdout < 0 || (a->holdout && a->holdout > (a->folds ? a->folds : 5))) return -1;
   return 0;
 }
 
@@ -115,6 +121,11 @@ int cmd_eval(int argc, char **argv) {
     return 1;
   }
   ev_opts opts = {.k = a.k, .limit = (size_t)a.limit};
+  if (a.holdout) {
+    opts.folds = a.folds ? a.folds : 5;
+    opts.fold = a.holdout - 1;
+    a.folds = 0; /* the held-out fold is reported as a whole */
+  }
   ev_report r;
   int rc = ev_run(h, &set, (ev_kind)kind, &opts, &r, err, sizeof err);
   if (rc == 0) {

@@ -51,7 +51,13 @@ int cmd_serve(int argc, char **argv) {
     } else if (!strcmp(a, "--gen-threads")) {
       if (parse_int("serve", a, v, 1, 256, &o.gen_threads)) return 2;
     } else if (!strcmp(a, "--timeout")) {
-      if (parse_int("serve", a, v, 1, 3600, &o.timeout_s)) return 2;
+      char *end;
+      double sec = strtod(v, &end);
+      if (*end || !(sec >= 0.001 && sec <= 3600)) {
+        fprintf(stderr, "lawqa serve: --timeout wants seconds 0.001..3600\n");
+        return 2;
+      }
+      o.timeout_ms = (int)(sec * 1000);
     } else if (!strcmp(a, "--gen-queue")) {
       if (parse_int("serve", a, v, 1, 1024, &o.gen_queue)) return 2;
     } else if (!strcmp(a, "--max-body")) {

@@ -112,6 +112,8 @@ typedef struct {
 typedef struct {
   int k;           /* hits asked of the retriever (default 100) */
   size_t limit;    /* score only the first limit questions (0: all) */
+  int fold, folds; /* folds > 0: score only questions i with i % folds == fold
+                      (the held-out part of a cross-validation) */
 } ev_opts;
 
 /* Runs every question of set through h and scores it.  Returns 0 or -1. */

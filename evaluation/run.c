@@ -208,6 +208,10 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static bool in_fold(const ev_opts *o, size_t i) {
+  return o->folds <= 0 || (int)(i % (size_t)o->folds) == o->fold;
+}
+
 int ev_run(rt_handle *h, const ev_set *set, ev_kind kind, const ev_opts *opts, ev_report *out,
            char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
@@ -216,14 +220,18 @@ int ev_run(rt_handle *h, const ev_set *set, ev_kind kind, const ev_opts *opts, e
     return -1;
   }
   out->kind = kind;
-  out->n = opts->limit && opts->limit < set->n ? opts->limit : set->n;
+  size_t n = opts->limit && opts->limit < set->n ? opts->limit : set->n;
+  for (size_t i = 0; i < n; i++) out->n += in_fold(opts, i);
   const kind_def *def = &kinds[kind];
   for (size_t m = 0; m < EV_MAX_METRICS && def->metrics[m]; m++)
     if (add_metric(out, def->metrics[m], out->n)) goto oom;
   run_ctx c = {h, opts, out, 0};
   double t0 = now();
-  for (c.i = 0; c.i < out->n; c.i++)
-    if (def->run(&c, &set->items[c.i])) goto oom;
+  for (size_t i = 0; i < n; i++)
+    if (in_fold(opts, i)) {
+      if (def->run(&c, &set->items[i])) goto oom;
+      c.i++;
+    }
   out->seconds = now() - t0;
   return 0;
 oom:

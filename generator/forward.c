@@ -79,6 +79,29 @@ static void matmul(state *s, const weight *w, const float *X, int n, float *Y) {
   qt_matmul(s->tp, w->type, w->data, w->rows, w->cols, X, n, Y, s->act, s->act_size);
 }
 
+/* Several products of one token's activations in a single dispatch: each
+ * worker takes its share of the rows of every weight, so decoding wakes
+ * the pool once for Q, K and V (and once for gate and up) instead of once
+ * per matrix. */
+typedef struct {
+  const weight *const *ws;
+  float *const *ys;
+  int nw;
+  const void *act;
+} fused_job;
+
+static void fused_task(void *arg, int ith, int nth) {
+  const fused_job *j = arg;
+  for (int i = 0; i < j->nw; i++) {
+    const weight *w = j->ws[i];
+    int64_t b, e;
+    tp_split(w->rows, 4, ith, nth, &b, &e); /* grain 4: kernels pair rows */
+    if (e <= b) continue;
+    const char *rows = (const char *)w->data + (size_t)b * qt_row_size(w->type, w->cols);
+    qt_matmul_act(NULL, w->type, rows, (int)(e - b), w->cols, j->act, 1, j->ys[i] + b);
+  }
+}
+
 /* Products of the same input with several weights: the activations are
  * quantized once when the weights share an activation format. */
 static void matmul_same_input(state *s, const weight *const *ws, float *const *Ys, int nw,
@@ -90,6 +113,11 @@ static void matmul_same_input(state *s, const weight *const *ws, float *const *Y
     return;
   }
   qt_quantize_act(s->tp, ws[0]->type, X, ws[0]->cols, n, s->act, s->act_size);
+  if (n == 1) {
+    fused_job j = {ws, Ys, nw, s->act};
+    tp_run(s->tp, fused_task, &j);
+    return;
+  }
   for (int i = 0; i < nw; i++)
     qt_matmul_act(s->tp, ws[i]->type, ws[i]->data, ws[i]->rows, ws[i]->cols, s->act, n, Ys[i]);
 }

@@ -12,6 +12,9 @@
  *   F32, F16               F32 copy                   float FMA
  *   BF16                   F32 copy + BF16 copy       float FMA, or vdpbf16ps
  *                                                     on AVX-512 BF16 CPUs
+ * (exact byte layouts: quant_impl.h; callers only need the sizes). The
+ * kernels run one weight row against a tile of tokens (4 on AVX2, 8 on
+ * AVX-512) so each weight block is loaded and unpacked once per tile.
  *
  * The 8-bit activation quantization (round to nearest, scale = max|x|/127
  * per block) is the only approximation: per element the error is at most
@@ -159,7 +162,8 @@ enum qt_act_kind qt_act_kind(int type);
 size_t qt_act_size(int type, int cols, int n_tokens);
 
 /* Converts X (n_tokens x cols floats, row-major) into act (act_size bytes,
- * any alignment; 64-byte aligned is fastest). Uses the pool for many tokens. */
+ * 4-byte aligned at least; malloc'd memory is fine, 64-byte aligned is
+ * fastest). Uses the pool when n_tokens > 1. */
 int qt_quantize_act(struct threadpool *tp, int type, const float *X, int cols, int n_tokens,
                     void *act, size_t act_size);
 
@@ -175,9 +179,9 @@ int qt_matmul_act(struct threadpool *tp, int type, const void *W, int rows, int 
 int qt_matmul(struct threadpool *tp, int type, const void *W, int rows, int cols, const float *X,
               int n_tokens, float *Y, void *scratch, size_t scratch_size);
 
-/* Single-row dot product of one weight row with one act row (token 0 of an
- * act buffer made for cols): mainly for tests and the embedding-free
- * tied-output fallback. Uses the current SIMD level. */
+/* Dot product of one weight row with token 0 of an act buffer made for
+ * cols (for tests, or a handful of logits without a pool dispatch). Uses
+ * the current SIMD level; 0 for unsupported arguments. */
 float qt_dot_row(int type, const void *w_row, const void *act, int cols);
 
 /* ---- quantization from float (for tests / tools; not speed-critical) ---- */

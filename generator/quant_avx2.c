@@ -2,11 +2,13 @@
  * -mf16c; entered only when cpu_simd_level() >= CPU_SIMD_AVX2). */
 #if defined(__x86_64__) || defined(__i386__)
 #define QT_VNNI 0
+#define QT_X86_TILE 4 /* 16 ymm registers */
 #include "quant_x86.h"
 
 const struct qt_kernels *qt_kernels_avx2(void)
 {
     static const struct qt_kernels k = {
+        .tile = QT_X86_TILE,
         .f32 = x86_rows_f32,
         .f16 = x86_rows_f16,
         .bf16 = x86_rows_bf16,

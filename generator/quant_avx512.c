@@ -8,6 +8,7 @@
  * copy of the activations. */
 #if defined(__x86_64__) || defined(__i386__)
 #define QT_VNNI 1
+#define QT_X86_TILE 8 /* 32 registers */
 #include "cpu.h"
 #include "quant_x86.h"
 
@@ -51,12 +52,23 @@ ROWS_FN(bf16dp)
 
 /* ---- 512-bit kernels for the 32-element types: one zmm = two blocks ---- */
 
+/* The two f16 scales as floats in lanes 0 and 1 of an xmm. */
+INLINE __m128 pair_scale2(qt_f16 d0, qt_f16 d1)
+{
+    return _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)d0 | (uint32_t)d1 << 16)));
+}
+
+/* Lanes 0 and 1 of s spread to lanes 0..7 and 8..15. */
+INLINE __m512 spread_pair(__m128 s)
+{
+    const __m512i idx = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(s));
+}
+
 /* Scales of blocks i and i+1 in the low and high 8 lanes. */
 INLINE __m512 pair_scale(qt_f16 d0, qt_f16 d1)
 {
-    __m512i lo = _mm512_castps_si512(_mm512_set1_ps(f16s(d0)));
-    return _mm512_castsi512_ps(
-        _mm512_inserti64x4(lo, _mm256_castps_si256(_mm256_set1_ps(f16s(d1))), 1));
+    return spread_pair(pair_scale2(d0, d1));
 }
 
 INLINE __m512i join256(__m256i lo, __m256i hi)
@@ -108,9 +120,21 @@ INLINE void q8_0z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as
     }
 }
 
+/* Nibbles of two blocks (16 bytes each) -> 64 bytes in element order:
+ * [lo(b0) hi(b0) lo(b1) hi(b1)]. */
+INLINE __m512i unpack_nibbles_pair(const uint8_t *qs0, const uint8_t *qs1)
+{
+    __m256i y = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)qs0)),
+        _mm_loadu_si128((const __m128i *)(const void *)qs1), 1);
+    __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(y), _mm256_srli_epi16(y, 4), 1);
+    z = _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));
+    return _mm512_and_si512(z, _mm512_set1_epi8(15));
+}
+
 INLINE __m512i unpack_q4_0_pair(const struct block_q4_0 *b)
 {
-    return join256(unpack_q4_0(&b[0]), unpack_q4_0(&b[1]));
+    return unpack_nibbles_pair(b[0].qs, b[1].qs);
 }
 
 /* Q5_0: nibbles plus 16 where the block's qh bit is set (one masked add). */
@@ -119,11 +143,13 @@ INLINE __m512i unpack_q5_0_pair(const struct block_q5_0 *b)
     uint32_t h0, h1;
     memcpy(&h0, b[0].qh, 4);
     memcpy(&h1, b[1].qh, 4);
-    __m512i x = join256(unpack_nibbles16(b[0].qs), unpack_nibbles16(b[1].qs));
+    __m512i x = unpack_nibbles_pair(b[0].qs, b[1].qs);
     return _mm512_mask_add_epi8(x, (__mmask64)h0 | (__mmask64)h1 << 32, x, _mm512_set1_epi8(16));
 }
 
-/* Q4_0 / Q5_0: unsigned levels times s8 acts; offset through the act's s. */
+/* Q4_0 / Q5_0: the levels minus the offset (-8..7 / -16..15) are signed
+ * bytes, handled exactly like Q8_0 (|w| times act with w's sign), which
+ * keeps the per-token work identical to Q8_0's and needs no act sums. */
 #define NIBBLE_Z_TILE(name, btype, unpack_pair, unpack_one, off)                                \
     INLINE void name##z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt, \
                              float *y, size_t ys)                                              \
@@ -132,44 +158,43 @@ INLINE __m512i unpack_q5_0_pair(const struct block_q5_0 *b)
         int nb = cols / 32, np = nb / 2;                                                       \
         struct act32_view a[QT_TILE_T];                                                        \
         const float *dexp[QT_TILE_T];                                                          \
-        __m512 acc[QT_TILE_T];                                                              \
-        float corr[QT_TILE_T];                                                                 \
-        UNROLL_T for (int t = 0; t < nt; t++) {                                                         \
+        __m512 acc[QT_TILE_T];                                                                 \
+        UNROLL_T for (int t = 0; t < nt; t++) {                                                \
             a[t] = act32(act, as, t, cols);                                                    \
             dexp[t] = act32_dexp(act + (size_t)t * as);                                        \
-            acc[t] = _mm512_setzero_ps();                                       \
-            corr[t] = 0;                                                                       \
+            acc[t] = _mm512_setzero_ps();                                                      \
         }                                                                                      \
-        const __m512i zero = _mm512_setzero_si512();                                           \
+        const __m512i zero = _mm512_setzero_si512(), offv = _mm512_set1_epi8(off);             \
         for (int p = 0; p < np; p++) {                                                         \
             const btype *b0 = &b[2 * p];                                                       \
-            __m512i q = unpack_pair(b0);                                                       \
-            float d0 = f16s(b0[0].d), d1 = f16s(b0[1].d);                                      \
+            __m512i q = _mm512_sub_epi8(unpack_pair(b0), offv);                                \
+            __mmask64 neg = _mm512_movepi8_mask(q);                                            \
+            __m512i aq = _mm512_abs_epi8(q);                                                   \
             __m512 dw = pair_scale(b0[0].d, b0[1].d);                                          \
-            UNROLL_T for (int t = 0; t < nt; t++) {                                                     \
+            UNROLL_T for (int t = 0; t < nt; t++) {                                            \
                 __m512i av = _mm512_loadu_si512((const void *)(a[t].qs + 64 * p));             \
-                __m512i dp = _mm512_dpbusd_epi32(zero, q, av);                                 \
+                __m512i sv = _mm512_mask_sub_epi8(av, neg, zero, av);                          \
+                __m512i dp = _mm512_dpbusd_epi32(zero, aq, sv);                                \
                 __m512 sc = _mm512_mul_ps(dw, _mm512_loadu_ps(dexp[t] + 16 * p));              \
-                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);    \
-                corr[t] += d0 * a[t].s[2 * p] + d1 * a[t].s[2 * p + 1];                        \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);                  \
             }                                                                                  \
         }                                                                                      \
-        UNROLL_T for (int t = 0; t < nt; t++) {                                                         \
-            float s = _mm512_reduce_add_ps(acc[t]);               \
+        UNROLL_T for (int t = 0; t < nt; t++) {                                                \
+            float s = _mm512_reduce_add_ps(acc[t]);                                            \
             if (nb & 1) {                                                                      \
                 int i = nb - 1;                                                                \
-                __m256i dp = _mm256_dpbusd_epi32(_mm256_setzero_si256(), unpack_one(&b[i]),    \
-                                                 loadu256(a[t].qs + 32 * i));                  \
-                float dw1 = f16s(b[i].d);                                                      \
-                s += dw1 * a[t].d[i] * (float)hsum_epi32(dp);                                  \
-                corr[t] += dw1 * a[t].s[i];                                                    \
+                __m256i q = _mm256_sub_epi8(unpack_one(&b[i]), _mm256_set1_epi8(off));         \
+                __m256i sv = _mm256_sign_epi8(loadu256(a[t].qs + 32 * i), q);                  \
+                __m256i dp =                                                                   \
+                    _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(q), sv);       \
+                s += f16s(b[i].d) * a[t].d[i] * (float)hsum_epi32(dp);                         \
             }                                                                                  \
-            y[(size_t)t * ys] = s - off * corr[t];                                             \
+            y[(size_t)t * ys] = s;                                                             \
         }                                                                                      \
     }
 
-NIBBLE_Z_TILE(q4_0, struct block_q4_0, unpack_q4_0_pair, unpack_q4_0, 8.0f)
-NIBBLE_Z_TILE(q5_0, struct block_q5_0, unpack_q5_0_pair, unpack_q5_0, 16.0f)
+NIBBLE_Z_TILE(q4_0, struct block_q4_0, unpack_q4_0_pair, unpack_q4_0, 8)
+NIBBLE_Z_TILE(q5_0, struct block_q5_0, unpack_q5_0_pair, unpack_q5_0, 16)
 
 ROWS_FN(q8_0z)
 ROWS_FN(q4_0z)
@@ -185,7 +210,7 @@ static void f16_to_f32_512(const qt_f16 *src, float *dst, int64_t n)
 
 #define TABLE(bf16_fn, act_bf16_fn)                                                     \
     {                                                                                   \
-        .f32 = x86_rows_f32, .f16 = x86_rows_f16, .bf16 = bf16_fn, .q4_0 = x86_rows_q4_0z, \
+        .tile = QT_X86_TILE, .f32 = x86_rows_f32, .f16 = x86_rows_f16, .bf16 = bf16_fn, .q4_0 = x86_rows_q4_0z, \
         .q5_0 = x86_rows_q5_0z, .q8_0 = x86_rows_q8_0z, .q4_K = x86_rows_q4_K,             \
         .q5_K = x86_rows_q5_K, .q6_K = x86_rows_q6_K, .act_q8_32 = x86_act_q8_32,        \
         .act_q8_K = x86_act_q8_K, .act_bf16 = act_bf16_fn, .f16_to_f32 = f16_to_f32_512, \

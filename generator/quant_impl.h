@@ -41,10 +41,11 @@ static inline const float *act32_s(const uint8_t *row, int cols)
     return act32_d(row, cols) + cols / 32;
 }
 
-/* Tokens processed together per weight row (prefill tiling). */
-#define QT_TILE_T 4
+/* Most tokens processed together per weight row (prefill tiling); each
+ * kernel table says how many it takes (struct qt_kernels.tile). */
+#define QT_TILE_T 8
 
-/* Computes Y[t*y_stride + r] for r < nr, t < nt (1 <= nt <= QT_TILE_T):
+/* Computes Y[t*y_stride + r] for r < nr, t < nt (1 <= nt <= tile):
  * row r of the weights at W + r*w_stride, token t's act row at
  * act + t*act_stride. */
 typedef void (*qt_rows_fn)(int cols, const uint8_t *W, size_t w_stride, int nr,
@@ -55,6 +56,7 @@ typedef void (*qt_rows_fn)(int cols, const uint8_t *W, size_t w_stride, int nr,
 typedef void (*qt_act_fn)(const float *x, void *dst, int n);
 
 struct qt_kernels {
+    int tile; /* max nt of the rows functions (registers decide) */
     qt_rows_fn f32, f16, bf16, q4_0, q5_0, q8_0, q4_K, q5_K, q6_K;
     qt_act_fn act_q8_32, act_q8_K;
     /* float -> bf16 row for the BF16 act (NULL: use scalar) */

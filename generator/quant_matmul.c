@@ -120,6 +120,7 @@ static qt_rows_fn rows_fn(const struct qt_kernels *k, int type)
 
 struct mm_job {
     qt_rows_fn fn;
+    int tile;
     int cols, n_tokens;
     const uint8_t *W;
     size_t w_row;
@@ -132,7 +133,7 @@ struct mm_job {
 
 /* Prefill order: a block of rows small enough to stay in L1/L2 is swept
  * over every token tile before moving on, so weights come from memory once
- * per call while act rows (QT_TILE_T tokens at a time) stay hot. */
+ * per call while act rows (a tile of tokens at a time) stay hot. */
 static void mm_range(void *arg, int64_t begin, int64_t end, int ith)
 {
     const struct mm_job *j = arg;
@@ -144,8 +145,8 @@ static void mm_range(void *arg, int64_t begin, int64_t end, int ith)
     }
     for (int64_t r0 = begin; r0 < end; r0 += j->chunk) {
         int nr = (int)(end - r0 < j->chunk ? end - r0 : j->chunk);
-        for (int t0 = 0; t0 < j->n_tokens; t0 += QT_TILE_T) {
-            int nt = j->n_tokens - t0 < QT_TILE_T ? j->n_tokens - t0 : QT_TILE_T;
+        for (int t0 = 0; t0 < j->n_tokens; t0 += j->tile) {
+            int nt = j->n_tokens - t0 < j->tile ? j->n_tokens - t0 : j->tile;
             j->fn(j->cols, j->W + (size_t)r0 * j->w_row, j->w_row, nr,
                   j->act + (size_t)t0 * j->a_row, j->a_row, nt,
                   j->Y + (size_t)t0 * (size_t)j->rows + r0, (size_t)j->rows);
@@ -157,13 +158,14 @@ int qt_matmul_act(struct threadpool *tp, int type, const void *W, int rows, int 
                   const void *act, int n_tokens, float *Y)
 {
     size_t w_row = qt_row_size(type, cols), a_row = act_row_size(type, cols);
-    qt_rows_fn fn = rows_fn(qt_kernels_current(), type);
+    const struct qt_kernels *k = qt_kernels_current();
+    qt_rows_fn fn = rows_fn(k, type);
     if (!fn || !w_row || !a_row || rows <= 0 || n_tokens <= 0 || !W || !act || !Y)
         return -1;
-    int64_t chunk = (int64_t)(16384 / w_row);
+    int64_t chunk = (int64_t)((128 << 10) / w_row);
     if (chunk < 4)
         chunk = 4;
-    struct mm_job j = {fn, cols, n_tokens, W, w_row, act, a_row, Y, rows, chunk};
+    struct mm_job j = {fn, k->tile, cols, n_tokens, W, w_row, act, a_row, Y, rows, chunk};
     /* grain 4 keeps row blocks aligned for kernels that pair rows */
     tp_parallel_for(tp, rows, 4, mm_range, &j);
     return 0;

@@ -261,6 +261,7 @@ ROWS_FN(rows_q6_K, dot_q6_K)
 const struct qt_kernels *qt_kernels_scalar(void)
 {
     static const struct qt_kernels k = {
+        .tile = QT_TILE_T,
         .f32 = rows_f32,
         .f16 = rows_f16,
         .bf16 = rows_bf16,

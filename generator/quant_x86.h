@@ -17,6 +17,9 @@
 #include "quant_impl.h"
 
 #define INLINE static inline __attribute__((always_inline))
+/* Token loops have a constant trip count (nt) after inlining; make GCC
+ * unroll them at -O2 so the per-token accumulators live in registers. */
+#define UNROLL_T _Pragma("GCC unroll 8")
 
 #if QT_VNNI
 INLINE __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s)
@@ -465,6 +468,16 @@ INLINE void q6_K_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as,
 }
 
 /* Row loop with the token count made a compile-time constant. */
+#if QT_X86_TILE >= 8
+#define ROWS_CASES_5_TO_8(name)                                                                \
+    case 5: name##_tile(cols, w, act, as, 5, y, ys); break;                                    \
+    case 6: name##_tile(cols, w, act, as, 6, y, ys); break;                                    \
+    case 7: name##_tile(cols, w, act, as, 7, y, ys); break;                                    \
+    default: name##_tile(cols, w, act, as, 8, y, ys); break;
+#else
+/* the driver never passes more than .tile tokens */
+#define ROWS_CASES_5_TO_8(name) default: break;
+#endif
 #define ROWS_FN(name)                                                                          \
     static __attribute__((unused)) void x86_rows_##name(                                       \
         int cols, const uint8_t *W, size_t ws, int nr, const uint8_t *act, size_t as, int nt,  \
@@ -477,7 +490,8 @@ INLINE void q6_K_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as,
             case 1: name##_tile(cols, w, act, as, 1, y, ys); break;                            \
             case 2: name##_tile(cols, w, act, as, 2, y, ys); break;                            \
             case 3: name##_tile(cols, w, act, as, 3, y, ys); break;                            \
-            default: name##_tile(cols, w, act, as, 4, y, ys); break;                           \
+            case 4: name##_tile(cols, w, act, as, 4, y, ys); break;                            \
+            ROWS_CASES_5_TO_8(name)                                                            \
             }                                                                                  \
         }                                                                                      \
     }

@@ -283,18 +283,22 @@ static int by_len_desc(const void *a, const void *b) {
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+int tok_is_special(const struct tokenizer *t, int32_t id) {
+    if (id < 0 || (size_t)id >= t->n_vocab) return 0;
+    int ty = t->type[id];
+    return (ty == TOK_TYPE_CONTROL || ty == TOK_TYPE_USER_DEFINED || ty == TOK_TYPE_UNKNOWN) &&
+           t->text_len[id] > 0;
+}
+
 /* Tokens that are cut out of the text before BPE/SPM, longest first (the
  * order llama.cpp matches them in). */
 static int collect_specials(struct tokenizer *t) {
     struct len_id *tmp = malloc(t->n_vocab * sizeof *tmp);
     t->special = malloc(t->n_vocab * sizeof *t->special);
     if (!tmp || !t->special) { free(tmp); return TOK_ENOMEM; }
-    for (size_t i = 0; i < t->n_vocab; i++) {
-        int ty = t->type[i];
-        if ((ty == TOK_TYPE_CONTROL || ty == TOK_TYPE_USER_DEFINED || ty == TOK_TYPE_UNKNOWN) &&
-            t->text_len[i] > 0)
+    for (size_t i = 0; i < t->n_vocab; i++)
+        if (tok_is_special(t, (int32_t)i))
             tmp[t->n_special++] = (struct len_id){t->text_len[i], (int32_t)i};
-    }
     qsort(tmp, t->n_special, sizeof *tmp, by_len_desc);
     for (size_t i = 0; i < t->n_special; i++) t->special[i] = tmp[i].id;
     free(tmp);
@@ -378,6 +382,7 @@ int tokenizer_load(struct tokenizer **out, const struct gguf *g, char *err, size
         gguf_get_str(g, "tokenizer.chat_template", &tmpl, NULL);
         gguf_get_str(g, "general.architecture", &arch, NULL);
         t->chat = chat_detect(t, tmpl, arch);
+        chat_guard_init(t);
     }
     if (rc) {
         tokenizer_free(t);

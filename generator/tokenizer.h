@@ -159,10 +159,29 @@ enum chat_format tokenizer_chat_format(const struct tokenizer *t);
 
 /* Render messages into a prompt string (malloc'd, NUL-terminated) for the
  * format; add_assistant appends the assistant header so generation continues
- * as the assistant. The prompt is meant to be encoded with
- * TOK_PARSE_SPECIAL (and TOK_ADD_SPECIAL for llama2/llama3: the BOS is NOT
- * written in the text). */
+ * as the assistant. The BOS is NOT written in the text.
+ * For display and logs only: encoding this string with TOK_PARSE_SPECIAL
+ * lets message content that contains "<|im_end|>", "</s>", ... become real
+ * control tokens (prompt injection). Feed models tokenizer_chat_encode(). */
 int chat_render(enum chat_format fmt, const struct chat_msg *msgs, size_t n,
                 int add_assistant, char **out, size_t *len, char *err, size_t errlen);
+
+/* Encode messages in format fmt straight to ids, appending to out (on error
+ * out is left as it was). The template's own markers become their special
+ * tokens; roles and message content are encoded as plain text, and content
+ * can never yield a control token, the BOS/EOS/EOT/EOM ids, or a non-normal
+ * token whose text is a chat marker ("<|im_start|>", "[INST]", "<s>", ...),
+ * whatever it contains: user-defined tokens other than those are still
+ * matched, and a protected id that the vocab's merges would build from
+ * plain text is spelled out with smaller tokens of the same text.
+ * flags: 0 or TOK_ADD_SPECIAL (prepend BOS if the vocab's add_bos says so;
+ * no EOS is ever appended, the prompt continues). Anything else, a bad role,
+ * NULL content or CHAT_FORMAT_UNKNOWN gives TOK_EINPUT.
+ * For content without special-token text the ids equal
+ * tokenizer_encode(rendered, flags | TOK_PARSE_SPECIAL) of chat_render()'s
+ * string (less the EOS an add_eos vocab appends there). */
+int tokenizer_chat_encode(const struct tokenizer *t, enum chat_format fmt,
+                          const struct chat_msg *msgs, size_t n, int add_assistant,
+                          unsigned flags, struct tok_ids *out, char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,7 @@
  * then run the vocab's algorithm on each plain-text fragment, adding
  * BOS/EOS when asked. Mirrors llama_tokenize() so ids match llama.cpp. */
 #include "tokenizer_internal.h"
+#include "tokenizer_unicode.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,13 +55,15 @@ oom:
     return TOK_ENOMEM;
 }
 
-static int partition(const struct tokenizer *t, const char *text, size_t len, int parse_special,
-                     struct frags *f) {
+static int partition(const struct tokenizer *t, const char *text, size_t len,
+                     enum tok_special_mode mode, struct frags *f) {
     if (len && frag_push(f, (struct frag){-1, 0, len})) return TOK_ENOMEM;
     for (size_t k = 0; k < t->n_special; k++) {
         int32_t id = t->special[k];
-        /* User-defined tokens are always matched; control ones only on request. */
-        if (!parse_special && t->type[id] != TOK_TYPE_USER_DEFINED) continue;
+        /* User-defined tokens are matched unless this is chat content and
+         * the token is protected; control ones only on request. */
+        if (mode != TOK_SPECIALS_ALL && t->type[id] != TOK_TYPE_USER_DEFINED) continue;
+        if (mode == TOK_SPECIALS_CHAT && tok_protected(t, id)) continue;
         if (split_on(t, text, id, f)) return TOK_ENOMEM;
     }
     return TOK_OK;
@@ -73,28 +76,90 @@ static int bpe_emit(void *ctx, const char *w, size_t n) {
     return bpe_encode_word(c->t, w, n, c->out);
 }
 
-int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, unsigned flags,
-                     struct tok_ids *out, char *err, size_t errlen) {
-    int add_special = (flags & TOK_ADD_SPECIAL) != 0;
+/* A byte as a token that is not protected: its byte token, else <unk>,
+ * else nothing. */
+static int push_byte(const struct tokenizer *t, unsigned char b, struct tok_ids *v) {
+    int32_t id = t->byte_id[b];
+    if (id < 0 || tok_protected(t, id)) id = t->unk;
+    if (id < 0 || tok_protected(t, id)) return TOK_OK;
+    return tok_push(v, id);
+}
+
+/* Replace protected token id by tokens for the same text: each character's
+ * own token when it has an unprotected one, else its bytes. */
+static int spell_out(const struct tokenizer *t, int32_t id, struct tok_ids *v) {
+    const unsigned char *s = (const unsigned char *)t->text_arena + t->text_off[id];
+    size_t n = t->text_len[id];
+    for (size_t p = 0; p < n;) {
+        uint32_t cp;
+        size_t cl = toku_decode(s + p, n - p, &cp);
+        int32_t c = tok_find(t, (const char *)s + p, cl);
+        int rc;
+        if (c >= 0 && !tok_protected(t, c)) {
+            rc = tok_push(v, c);
+        } else {
+            /* BPE vocab text is in the byte alphabet; SPM text is raw bytes. */
+            int b = t->kind == TOK_KIND_BPE && cp != TOKU_INVALID ? bpe_cp_to_byte(cp) : -1;
+            rc = TOK_OK;
+            if (b >= 0) rc = push_byte(t, (unsigned char)b, v);
+            else for (size_t k = 0; k < cl && !rc; k++) rc = push_byte(t, s[p + k], v);
+        }
+        if (rc) return rc;
+        p += cl;
+    }
+    return TOK_OK;
+}
+
+/* Chat content: the merges may still build a protected token out of plain
+ * text (an SPM piece "<s" + ">" is the control token "<s>"); spell those
+ * out. out[start..] holds the fragment's ids. */
+static int scrub(const struct tokenizer *t, struct tok_ids *out, size_t start) {
+    size_t i = start;
+    while (i < out->n && !tok_protected(t, out->ids[i])) i++;
+    if (i == out->n) return TOK_OK;
+    struct tok_ids tail = {0};
     int rc = TOK_OK;
-    if (add_special && t->add_bos && t->bos >= 0) rc = tok_push(out, t->bos);
+    for (size_t k = i; k < out->n && !rc; k++)
+        rc = tok_protected(t, out->ids[k]) ? spell_out(t, out->ids[k], &tail)
+                                           : tok_push(&tail, out->ids[k]);
+    out->n = i;
+    for (size_t k = 0; k < tail.n && !rc; k++) rc = tok_push(out, tail.ids[k]);
+    tok_ids_free(&tail);
+    return rc;
+}
+
+int tok_encode_text(const struct tokenizer *t, const char *text, size_t len,
+                    enum tok_special_mode mode, int *prev_special, struct tok_ids *out) {
+    size_t start = out->n;
     struct frags f = {0};
-    if (!rc) rc = partition(t, text, len, (flags & TOK_PARSE_SPECIAL) != 0, &f);
-    int prev_special = 1;   /* SPM: dummy prefix at the start and after specials */
+    int rc = partition(t, text, len, mode, &f);
     for (size_t i = 0; i < f.n && !rc; i++) {
         const struct frag *x = &f.a[i];
         if (x->id >= 0) {
             rc = tok_push(out, x->id);
-            prev_special = 1;
+            *prev_special = 1;      /* SPM: dummy prefix at the start and after specials */
         } else if (t->kind == TOK_KIND_SPM) {
-            rc = spm_encode(t, text + x->off, x->len, t->add_space_prefix && prev_special, out);
-            prev_special = 0;
+            rc = spm_encode(t, text + x->off, x->len, t->add_space_prefix && *prev_special, out);
+            *prev_special = 0;
         } else {
             struct bpe_ctx c = {t, out};
             rc = pre_split(t->pre, text + x->off, x->len, bpe_emit, &c);
         }
     }
     free(f.a);
+    if (!rc && mode == TOK_SPECIALS_CHAT) rc = scrub(t, out, start);
+    return rc;
+}
+
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, unsigned flags,
+                     struct tok_ids *out, char *err, size_t errlen) {
+    int add_special = (flags & TOK_ADD_SPECIAL) != 0;
+    int rc = TOK_OK, prev_special = 1;
+    if (add_special && t->add_bos && t->bos >= 0) rc = tok_push(out, t->bos);
+    if (!rc)
+        rc = tok_encode_text(t, text, len,
+                             (flags & TOK_PARSE_SPECIAL) ? TOK_SPECIALS_ALL : TOK_SPECIALS_USER,
+                             &prev_special, out);
     if (!rc && add_special && t->add_eos && t->eos >= 0) rc = tok_push(out, t->eos);
     if (rc && err && errlen) snprintf(err, errlen, "tokenizer: out of memory");
     return rc;

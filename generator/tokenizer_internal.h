@@ -42,10 +42,39 @@ struct tokenizer {
 
     int32_t *special;           /* ids matched in text, longest text first */
     size_t n_special;
+
+    /* Ids that message content must never produce in a chat prompt, besides
+     * every TOK_TYPE_CONTROL token (see tok_protected; tokenizer_chat.c). */
+    int32_t guard[24];
+    size_t n_guard;
 };
 
 /* Small growable vector helper shared by the encoders. */
 int tok_push(struct tok_ids *v, int32_t id);
+
+/* True for tokens cut out of text before BPE/SPM when special parsing is
+ * on: control, user-defined and unknown tokens with non-empty text. */
+int tok_is_special(const struct tokenizer *t, int32_t id);
+
+/* Which special tokens tok_encode_text cuts out of the text. */
+enum tok_special_mode {
+    TOK_SPECIALS_USER,  /* user-defined ones only (plain text, as llama.cpp) */
+    TOK_SPECIALS_ALL,   /* all of them (TOK_PARSE_SPECIAL) */
+    TOK_SPECIALS_CHAT   /* user-defined ones that are not tok_protected; and
+                           any protected id the BPE/SPM merges still produce
+                           is spelled out with smaller tokens */
+};
+/* Encode text (no BOS/EOS), appending to out. *prev_special says whether the
+ * previous output was a special token (SPM dummy prefix); updated. */
+int tok_encode_text(const struct tokenizer *t, const char *text, size_t len,
+                    enum tok_special_mode mode, int *prev_special, struct tok_ids *out);
+
+/* Chat prompt guard: fills t->guard at load time (needs bos/eos/... and the
+ * token types). tok_protected is true for ids that user content must never
+ * yield: control tokens, bos/eos/eot/eom, and pad or chat-marker tokens
+ * ("<|im_start|>", "[INST]", ...) that the vocab marks as non-normal. */
+void chat_guard_init(struct tokenizer *t);
+int tok_protected(const struct tokenizer *t, int32_t id);
 
 /* Vocab lookup by exact bytes; -1 when absent. */
 int32_t tok_find(const struct tokenizer *t, const char *s, size_t n);

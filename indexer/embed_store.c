@@ -301,7 +301,7 @@ static int check_sample(sqlite3 *db, sqlite3_stmt *st, FaissIndex *sub, idx_t po
   return 0;
 }
 
-static int verify(sqlite3 *db, FaissIndex *idx, const ix_vec_meta *m, char *err,
+int ix_vec_verify(sqlite3 *db, FaissIndex *idx, const ix_vec_meta *m, char *err,
                   size_t errlen) {
   if (faiss_Index_d(idx) != m->dim) {
     snprintf(err, errlen, "vector file has dimension %d, the database says %d",
@@ -377,7 +377,7 @@ int ix_vec_load(sqlite3 *db, const char *db_path, const ix_vec_meta *m, FaissInd
     faiss_err(err, errlen, path);
     return -1;
   }
-  if (verify(db, idx, m, err, errlen)) {
+  if (ix_vec_verify(db, idx, m, err, errlen)) {
     faiss_Index_free(idx);
     return -1;
   }

@@ -96,6 +96,10 @@ int ix_vec_id_hash(FaissIndex *idx, uint64_t *out, char *err, size_t errlen);
 int ix_vec_load(struct sqlite3 *db, const char *db_path, const ix_vec_meta *m,
                 FaissIndex **out, char *err, size_t errlen);
 
+/* The checks of ix_vec_load on an index already in memory. */
+int ix_vec_verify(struct sqlite3 *db, FaissIndex *idx, const ix_vec_meta *m, char *err,
+                  size_t errlen);
+
 /* Sets the HNSW search depth (no-op for flat indexes). */
 int ix_vec_set_ef(FaissIndex *idx, int ef, char *err, size_t errlen);
 

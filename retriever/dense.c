@@ -11,12 +11,15 @@
 #include <faiss/c_api/error_c.h>
 #include <sqlite3.h>
 
+#include "dense_cache.h"
 #include "embed_store.h"
 #include "generator.h"
 #include "internal.h"
 
-/* HNSW search depth at least this; raised to the fetch size when larger. */
-#define DENSE_EF_MIN 64
+/* HNSW search depth.  FAISS searches max(efSearch, k) candidates, so
+ * larger fetches need no change: the index is never modified after it is
+ * loaded (which keeps concurrent searches on it safe). */
+#define DENSE_EF 128
 /* Over-fetch stops here even when the filter kept fewer than k hits (a
  * restrictive --as-of can reject most of the current-version vectors). */
 #define DENSE_FETCH_MAX 8192
@@ -27,8 +30,6 @@ struct rt_dense {
   FaissIndex *idx;
   gen_model *model;
   ix_vec_meta meta;
-  int hnsw;
-  int ef; /* efSearch currently set, 0 when unknown */
 };
 
 static int query_threads(void) {
@@ -78,8 +79,8 @@ struct rt_dense *rt_dense_open(sqlite3 *db, const char *db_path, const char *mod
     gen_free(model);
     return NULL;
   }
-  FaissIndex *idx = NULL;
-  if (ix_vec_load(db, db_path, &meta, &idx, err, sizeof err)) {
+  FaissIndex *idx = rt_dense_cache_get(db, db_path, &meta, DENSE_EF, err, sizeof err);
+  if (!idx) {
     snprintf(note, notelen, "dense arm off: %s", err);
     gen_free(model);
     return NULL;
@@ -87,20 +88,19 @@ struct rt_dense *rt_dense_open(sqlite3 *db, const char *db_path, const char *mod
   struct rt_dense *d = calloc(1, sizeof *d);
   if (!d) {
     snprintf(note, notelen, "out of memory");
-    faiss_Index_free(idx);
+    rt_dense_cache_put(idx);
     gen_free(model);
     return NULL;
   }
   d->idx = idx;
   d->model = model;
   d->meta = meta;
-  d->hnsw = strstr(meta.index_kind, "HNSW") != NULL;
   return d;
 }
 
 void rt_dense_close(struct rt_dense *d) {
   if (!d) return;
-  faiss_Index_free(d->idx);
+  rt_dense_cache_put(d->idx);
   gen_free(d->model);
   free(d);
 }
@@ -108,13 +108,6 @@ void rt_dense_close(struct rt_dense *d) {
 /* One kNN call of `fetch` results into dis/lab. */
 static int knn(struct rt_dense *d, const float *q, size_t fetch, float *dis, idx_t *lab,
                char *err, size_t errlen) {
-  if (d->hnsw) {
-    int ef = fetch > DENSE_EF_MIN ? (int)fetch : DENSE_EF_MIN;
-    if (ef != d->ef) {
-      if (ix_vec_set_ef(d->idx, ef, err, errlen)) return -1;
-      d->ef = ef;
-    }
-  }
   if (faiss_Index_search(d->idx, 1, q, (idx_t)fetch, dis, lab)) {
     const char *m = faiss_get_last_error();
     snprintf(err, errlen, "vector search: %s", m ? m : "FAISS error");

@@ -23,7 +23,7 @@ static void apply_defaults(svc_opts *o) {
   if (o->gen_queue <= 0) o->gen_queue = 4;
   if (o->work_queue <= 0) o->work_queue = 256;
   if (o->max_inflight <= 0) o->max_inflight = 1024;
-  if (o->timeout_s <= 0) o->timeout_s = 60;
+  if (o->timeout_ms <= 0) o->timeout_ms = 60000;
 }
 
 static void drain_tick(evutil_socket_t fd, short what, void *arg) {
@@ -44,7 +44,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
           s->inflight);
   if (s->sock) evhttp_del_accept_socket(s->http, s->sock);
   s->sock = NULL;
-  s->drain_deadline = svc_now_ms() + (s->o.timeout_s + 5) * 1e3;
+  s->drain_deadline = svc_now_ms() + s->o.timeout_ms + 5e3;
   struct timeval tv = {0, 20000};
   event_add(s->drain_timer, &tv);
 }
@@ -70,7 +70,7 @@ static int bind_http(svc *s, char *err, size_t errlen) {
   }
   evhttp_set_max_body_size(s->http, (ev_ssize_t)s->o.max_index_body);
   evhttp_set_max_headers_size(s->http, 16 * 1024);
-  evhttp_set_timeout(s->http, s->o.timeout_s + 5);
+  evhttp_set_timeout(s->http, s->o.timeout_ms / 1000 + 5);
   /* Every method reaches the router, which answers 405 in JSON. */
   evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |

@@ -56,7 +56,7 @@ typedef struct {
   int gen_queue;            /* generation requests waiting at most (default 4) */
   int work_queue;           /* retrieval requests waiting at most (default 256) */
   int max_inflight;         /* requests being served at once (default 1024) */
-  int timeout_s;            /* per request (default 60) */
+  int timeout_ms;           /* per request (default 60000) */
 } svc_opts;
 
 /* Runs the service until SIGTERM or SIGINT, then drains in-flight requests

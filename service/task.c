@@ -184,7 +184,7 @@ void task_submit(task *t) {
     task_reject(t, 500, "internal", "out of memory");
     return;
   }
-  struct timeval tv = {s->o.timeout_s, 0};
+  struct timeval tv = {s->o.timeout_ms / 1000, (s->o.timeout_ms % 1000) * 1000};
   evtimer_add(t->timer, &tv);
   if (tq_push(&s->work, t)) {
     atomic_fetch_add(&s->m.rejected_busy, 1);

@@ -201,13 +201,48 @@ static size_t cjk_run(const char *s, size_t j) {
   return i;
 }
 
-static const char *const THIS_LAW[] = {"本法", "本条例", "本规定", "本解释", "本办法",
-                                       "本决定", "本细则", "本规则", "本准则", "本修正案"};
+static const char *const THIS_LAW[] = {"本法", "本条例", "本规定", "本解释", "本办法", "本决定",
+                                       "本细则", "本规则", "本准则", "本修正案", "本章", "本节",
+                                       "本编"};
+
+/* Structure named between a law and its article, which the law name must
+ * not include: 刑法分则第九章第三百九十八条, 民法典合同编第五百条. */
+static const char *const STRUCTURE[] = {"分则", "总则", "附则", "通则", "总则编", "物权编",
+                                        "合同编", "人格权编", "婚姻家庭编", "继承编",
+                                        "侵权责任编"};
+
+/* Where 第X编/分编/章/节 ending at j starts, or j. */
+static size_t numbered_part_start(const char *s, size_t r, size_t j) {
+  static const char *const units[] = {"分编", "编", "章", "节"};
+  for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+    if (j - r < strlen(units[u]) || !ends_at(s, j, units[u])) continue;
+    size_t k = j - strlen(units[u]), p;
+    long v;
+    int digits = 0;
+    while (k > r && cp_before(s, k, &p) >= 0 && st_cn_to_int(s + p, k - p, &v)) k = p, digits++;
+    if (digits && k - r >= 3 && ends_at(s, k, "第")) return k - 3;
+    return j;
+  }
+  return j;
+}
+
+static size_t strip_structure(const char *s, size_t r, size_t j) {
+  for (;;) {
+    size_t before = j;
+    j = numbered_part_start(s, r, j);
+    for (size_t i = 0; i < sizeof STRUCTURE / sizeof STRUCTURE[0]; i++) {
+      size_t l = strlen(STRUCTURE[i]);
+      if (j - r >= l && ends_at(s, j, STRUCTURE[i])) {
+        j -= l;
+        break;
+      }
+    }
+    if (j == before) return j;
+  }
+}
 static const char *const THAT_LAW[] = {"该法", "该条例", "该规定", "该解释", "该办法"};
 
-static law_ctx law_before(const char *s, size_t len, size_t p, const law_ctx *prev,
-                          size_t prev_end) {
-  (void)len;
+static law_ctx law_before(const char *s, size_t p, const law_ctx *prev, size_t prev_end) {
   law_ctx ctx = {.start = p};
   size_t j = skip_blanks_back(s, p);
   if (prev && is_connector(s, prev_end, p)) {
@@ -236,6 +271,7 @@ static law_ctx law_before(const char *s, size_t len, size_t p, const law_ctx *pr
       return ctx;
     }
   }
+  j = strip_structure(s, r, j);
   ctx.law_start = r;
   ctx.law_len = j - r;
   return ctx;
@@ -291,7 +327,7 @@ size_t st_find_citations(const char *text, size_t len, st_citation *out, size_t 
       i = p + 3;
       continue;
     }
-    law_ctx law = law_before(text, len, p, have_prev ? &prev : NULL, prev_end);
+    law_ctx law = law_before(text, p, have_prev ? &prev : NULL, prev_end);
     emit_ref(&k, &law, &r);
     prev = law;
     have_prev = true;

@@ -37,15 +37,22 @@ static bool starts(const char *s, size_t n, const char *lit) {
   return n >= l && memcmp(s, lit, l) == 0;
 }
 
-size_t label_article(const char *s, size_t n, long *num, int *suffix) {
-  if (!starts(s, n, "第")) return 0;
-  size_t i = 3;
+static size_t skip_blanks(const char *s, size_t n, size_t i) {
+  size_t k;
+  while (i < n && utf8_is_blank(utf8_decode(s + i, n - i, &k))) i += k;
+  return i;
+}
+
+static size_t article(const char *s, size_t n, long *num, int *suffix, bool loose) {
+  if (!starts(s, n, "第") && !(loose && starts(s, n, "笫"))) return 0;
+  size_t i = loose ? skip_blanks(s, n, 3) : 3;
   size_t nl = numeral_prefix(s + i, n - i);
   /* 24 bytes = eight Chinese numeral characters: 一千二百六十 has six. */
   if (nl == 0 || nl > 24) return 0;
   long v;
   if (!st_cn_to_int(s + i, nl, &v) || v < 1) return 0;
   i += nl;
+  if (loose) i = skip_blanks(s, n, i);
   if (!starts(s + i, n - i, "条")) return 0;
   i += 3;
   int suf = 0;
@@ -60,6 +67,14 @@ size_t label_article(const char *s, size_t n, long *num, int *suffix) {
   *num = v;
   *suffix = suf;
   return i;
+}
+
+size_t label_article(const char *s, size_t n, long *num, int *suffix) {
+  return article(s, n, num, suffix, false);
+}
+
+size_t label_article_loose(const char *s, size_t n, long *num, int *suffix) {
+  return article(s, n, num, suffix, true);
 }
 
 /* Chinese digits and 十/百 only: 一、 … 九十九、 */

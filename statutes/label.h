@@ -16,6 +16,11 @@ size_t numeral_prefix(const char *s, size_t n);
  * not start that way or X is not a valid number >= 1. */
 size_t label_article(const char *s, size_t n, long *num, int *suffix);
 
+/* Like label_article, but also takes what the corpus's typos look like:
+ * 笫 for 第, and blanks around the number ("第一百二十八 条").  The parser
+ * only believes it where the number is the one expected next. */
+size_t label_article_loose(const char *s, size_t n, long *num, int *suffix);
+
 /* 一、 / （一） / (一) / 1. / 1、 / １． at s.  Returns the bytes of the label,
  * 0 if none; *style says which form. */
 size_t label_section(const char *s, size_t n, num_style *style, long *num);

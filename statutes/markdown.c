@@ -20,6 +20,7 @@
 #include "vec.h"
 
 #define MAX_LEVEL 6
+#define ALL_LEVELS (MAX_LEVEL + 1)
 #define INFO_END "<!-- INFO END -->"
 
 typedef enum { MODE_ARTICLE, MODE_SECTION, MODE_CASE } md_mode;
@@ -38,6 +39,7 @@ typedef struct {
   const char *heading;     /* the latest heading's text, "" if none yet */
   const char *part;        /* first level-1 heading after the title */
   int case_ordinal;
+  long last_article;       /* number of the latest article, 0 before any */
   bool oom;
 } md;
 
@@ -116,8 +118,10 @@ static int heading_level(const char *s, size_t n, const char **text, size_t *tn)
   return (int)i;
 }
 
+/* The headings above level `below` joined with '/'; with ALL_LEVELS the
+ * full path, cached until the next heading. */
 static const char *current_path(md *m, int below) {
-  if (m->path && below > MAX_LEVEL) return m->path;
+  if (m->path && below == ALL_LEVELS) return m->path;
   strbuf b = {0};
   for (int l = 1; l <= MAX_LEVEL && l < below; l++) {
     if (!m->heads[l] || !m->heads[l][0]) continue;
@@ -127,7 +131,7 @@ static const char *current_path(md *m, int below) {
   const char *p = b.oom ? NULL : dup(m, b.p ? b.p : "", b.len);
   if (b.oom) m->oom = true;
   sb_free(&b);
-  if (below > MAX_LEVEL) m->path = p;
+  if (below == ALL_LEVELS) m->path = p;
   return p ? p : "";
 }
 
@@ -191,8 +195,8 @@ static void open_orphan(md *m) {
   long num = 0;
   size_t hl = strlen(m->heading);
   size_t l = m->mode == MODE_SECTION ? label_section(m->heading, hl, &st, &num) : 0;
-  if (l) open_unit(m, ST_UNIT_SECTION, (int)num, 0, m->heading, l, current_path(m, 99));
-  else open_unit(m, ST_UNIT_PREAMBLE, 0, 0, m->heading, hl, current_path(m, 99));
+  if (l) open_unit(m, ST_UNIT_SECTION, (int)num, 0, m->heading, l, current_path(m, ALL_LEVELS));
+  else open_unit(m, ST_UNIT_PREAMBLE, 0, 0, m->heading, hl, current_path(m, ALL_LEVELS));
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -215,19 +219,73 @@ static void on_heading(md *m, int level, const char *text, size_t tn) {
   m->heading = h;
 }
 
+/* Is 第num条之suffix the article that follows the current one? */
+static bool expected_next(const md *m, long num, int suffix) {
+  if (suffix == 0) return num == m->last_article + 1;
+  return m->open && m->cur.kind == ST_UNIT_ARTICLE && num == m->cur.number &&
+         suffix == m->cur.suffix + 1;
+}
+
+static void open_article(md *m, long num, int suffix, const char *label, size_t l) {
+  open_unit(m, ST_UNIT_ARTICLE, (int)num, suffix, label, l, current_path(m, ALL_LEVELS));
+  m->last_article = num;
+}
+
+/* Whether a blank (ASCII, U+00A0 or U+3000 …) ends s[0..q). */
+static bool blank_before(const char *s, size_t q) {
+  size_t k;
+  if (q >= 1 && !(s[q - 1] & 0x80)) return utf8_is_blank(s[q - 1]);
+  if (q >= 2 && utf8_is_blank(utf8_decode(s + q - 2, 2, &k)) && k == 2) return true;
+  return q >= 3 && utf8_is_blank(utf8_decode(s + q - 3, 3, &k)) && k == 3;
+}
+
+/* Adds a paragraph to an article, splitting off the articles that some
+ * flattened files run into one line ("… 制定本规则。 第二条 凡…"): only
+ * at a blank, and only for the number expected next. */
+static void add_article_text(md *m, const char *s, size_t n) {
+  size_t from = 0, start = 0;
+  while (from < n) {
+    const char *hit = memmem(s + from, n - from, "第", 3);
+    if (!hit) break;
+    size_t q = (size_t)(hit - s), l;
+    long num;
+    int suffix;
+    from = q + 3;
+    if (!blank_before(s, q)) continue;
+    if (!(l = article_label(s + q, n - q, &num, &suffix)) || !expected_next(m, num, suffix))
+      continue;
+    add_paragraph(m, s + start, q - start);
+    open_article(m, num, suffix, s + q, l);
+    start = from = q + l;
+  }
+  add_paragraph(m, s + start, n - start);
+}
+
 static void on_paragraph(md *m, const char *s, size_t n) {
   long num;
   int suffix;
   size_t l;
-  if (m->mode == MODE_ARTICLE && (l = article_label(s, n, &num, &suffix))) {
-    open_unit(m, ST_UNIT_ARTICLE, (int)num, suffix, s, l, current_path(m, 99));
-    add_paragraph(m, s + l, n - l);
-    return;
+  if (m->mode == MODE_ARTICLE) {
+    bool strict = (l = article_label(s, n, &num, &suffix)) != 0;
+    if (!strict && (l = label_article_loose(s, n, &num, &suffix)) && suffix == 0 &&
+        expected_next(m, num, 0))
+      warn(m, "irregular article label %.*s", (int)l, s);
+    else if (!strict)
+      l = 0;
+    if (l) {
+      open_article(m, num, suffix, s, l);
+      add_article_text(m, s + l, n - l);
+      return;
+    }
+    if (m->open && m->cur.kind == ST_UNIT_ARTICLE) {
+      add_article_text(m, s, n);
+      return;
+    }
   }
   num_style st;
   if (m->mode == MODE_SECTION && m->style != NUM_NONE &&
       (l = label_section(s, n, &st, &num)) && st == m->style) {
-    open_unit(m, ST_UNIT_SECTION, (int)num, 0, s, l, current_path(m, 99));
+    open_unit(m, ST_UNIT_SECTION, (int)num, 0, s, l, current_path(m, ALL_LEVELS));
     add_paragraph(m, s + l, n - l);
     return;
   }

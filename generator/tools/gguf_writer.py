@@ -120,9 +120,9 @@ class GGUFWriter:
         self.add_tensor_raw(name, gt, list(reversed(arr.shape)), arr.tobytes())
 
     def add_tensor_raw(self, name, ggml_type, ne, raw):
-        """ne is in GGUF order (ne[0] = row length). raw must have exactly
-        nbytes_of(ggml_type, ne) bytes unless check=False semantics wanted:
-        the writer does not validate, so tests can write inconsistent files."""
+        """ne is in GGUF order (ne[0] = row length). raw should hold
+        nbytes_of(ggml_type, ne) bytes; the writer does not check, so tests
+        can write inconsistent files on purpose."""
         self.tensors.append((name, ggml_type, list(ne), bytes(raw)))
 
     def to_bytes(self, magic=b"GGUF", version=3, n_tensors=None, n_kv=None,

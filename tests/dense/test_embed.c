@@ -230,8 +230,21 @@ static void test_index_and_search_both_arms(void **state) {
   assert_true(r.n >= 1);
   for (size_t i = 0; i < r.n; i++) assert_string_equal(r.hits[i].law_title, LAW_B);
   rt_result_free(&r);
-  free(q);
+
+  /* a second handle shares the loaded vectors; closing the first leaves
+   * them to the second */
+  rt_handle *h2 = rt_open(e->db, err, sizeof err);
+  assert_non_null(h2);
   rt_close(h);
+  rq.law = NULL;
+  if (rt_search(h2, q, &rq, &r, err, sizeof err)) fail_msg("search: %s", err);
+  assert_true(r.dense_used);
+  hit = find_hit(&r, LAW_A, 3);
+  assert_non_null(hit);
+  assert_int_equal(hit->rank_dense, 1);
+  rt_result_free(&r);
+  free(q);
+  rt_close(h2);
 }
 
 /* Law A gets a new version: article 2 changed, article 5 removed. */

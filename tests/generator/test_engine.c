@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,6 +207,69 @@ static void test_callback_stop_and_cancel(void **state) {
   gen_free(m);
 }
 
+/* cancellation from another thread, and two threads sharing one handle */
+typedef struct {
+  gen_model *m;
+  atomic_int *flag;    /* set by the generating side once text flows */
+  atomic_int *cancel;
+  collect out;
+  gen_stats st;
+} thread_job;
+
+static void *canceller(void *arg) {
+  thread_job *j = arg;
+  while (!atomic_load(j->flag)) usleep(100);
+  atomic_store(j->cancel, 1);
+  return NULL;
+}
+
+static int flag_piece(const char *p, size_t len, void *user) {
+  thread_job *j = user;
+  atomic_store(j->flag, 1);
+  return on_piece(p, len, &j->out);
+}
+
+static void *generator_thread(void *arg) {
+  thread_job *j = arg;
+  gen_params p;
+  gen_params_default(&p);
+  p.temperature = 0;
+  p.max_tokens = 30;
+  char err[256];
+  if (gen_generate(j->m, "The court shall", &p, on_piece, &j->out, &j->st, err, sizeof err))
+    j->st.generated_tokens = -1;
+  return NULL;
+}
+
+static void test_threads(void **state) {
+  (void)state;
+  gen_model *m = load("llama-q8_0", 0);
+  atomic_int flag = 0, cancel = 0;
+  thread_job j = {.m = m, .flag = &flag, .cancel = &cancel};
+  pthread_t t;
+  pthread_create(&t, NULL, canceller, &j);
+  gen_params p;
+  sampled_params(&p, 5);
+  p.max_tokens = 200;
+  p.cancel = &cancel;
+  char err[256];
+  assert_int_equal(gen_generate(m, "hello", &p, flag_piece, &j, &j.st, err, sizeof err), 0);
+  pthread_join(t, NULL);
+  if (j.st.stop != GEN_STOP_EOS) assert_int_equal(j.st.stop, GEN_STOP_CANCELLED);
+  assert_true(j.st.generated_tokens < 200);
+  /* two generations on one handle at once are serialized: same results */
+  thread_job a = {.m = m}, b = {.m = m};
+  pthread_t ta, tb;
+  pthread_create(&ta, NULL, generator_thread, &a);
+  pthread_create(&tb, NULL, generator_thread, &b);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  assert_true(a.st.generated_tokens > 0);
+  assert_int_equal(a.st.generated_tokens, b.st.generated_tokens);
+  assert_string_equal(a.out.text, b.out.text);
+  gen_free(m);
+}
+
 static void test_prefix_reuse_logits(void **state) {
   (void)state;
   gen_model *m = load("qwen2-q4_k_m", 0);
@@ -345,6 +409,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_max_tokens_and_greedy),
       cmocka_unit_test(test_stop_strings),
       cmocka_unit_test(test_callback_stop_and_cancel),
+      cmocka_unit_test(test_threads),
       cmocka_unit_test(test_prefix_reuse_logits),
       cmocka_unit_test(test_context_limit),
       cmocka_unit_test(test_embeddings),

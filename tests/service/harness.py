@@ -12,6 +12,8 @@ import threading
 import time
 
 LAWQA = os.environ.get("LAWQA", "build/lawqa")
+# The binary that builds the test index (default: the one under test).
+LAWQA_INDEX = os.environ.get("LAWQA_INDEX", LAWQA)
 SHARED = os.environ.get("LAWQA_SHARED_DIR", "../shared")
 SUBSET = ["刑法", "民法典", "案例", "宪法"]
 
@@ -50,7 +52,7 @@ def build_db(tmp, subset=SUBSET):
         if not os.path.exists(link):
             os.symlink(os.path.abspath(os.path.join(SHARED, "corpus", "LawRefBook", d)), link)
     db = os.path.join(tmp, "lawqa.db")
-    r = subprocess.run([LAWQA, "index", "--corpus", corpus, "--db", db],
+    r = subprocess.run([LAWQA_INDEX, "index", "--corpus", corpus, "--db", db],
                        capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise RuntimeError("lawqa index failed: " + r.stderr)

@@ -74,6 +74,15 @@ static void test_unquoted(void **state) {
   assert_int_equal(find("Under 刑法修正案（十一）第二条"), 1);
   assert_string_equal(law(0), "刑法修正案（十一）");
 
+  /* structure between law and article is not part of the name */
+  assert_int_equal(find("触犯刑法分则第九章第三百九十八条"), 1);
+  assert_string_equal(law(0), "触犯刑法");
+  assert_int_equal(c[0].article, 398);
+  assert_int_equal(find("民法典合同编第五百条"), 1);
+  assert_string_equal(law(0), "民法典");
+  assert_int_equal(find("刑法第一编第二章第二十条"), 1);
+  assert_string_equal(law(0), "刑法");
+
   /* a bare article */
   assert_int_equal(find("第五条"), 1);
   assert_int_equal(c[0].law_len, 0);
@@ -151,8 +160,8 @@ static void test_ranges(void **state) {
 
 static void test_this_law(void **state) {
   (void)state;
-  const char *forms[] = {"本法第五条", "依照本条例第五条", "本规定第五条", "本解释第五条",
-                         "本办法第五条"};
+  const char *forms[] = {"本法第五条",   "依照本条例第五条", "本规定第五条",
+                         "本解释第五条", "本办法第五条",     "违反本章第五条"};
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
     assert_int_equal(find(forms[i]), 1);
     assert_true(c[0].this_law);

@@ -75,6 +75,11 @@ static void test_aliases(void **state) {
   assert_true(has(v, n, "行诉法"));
   free_all(v, n);
 
+  n = st_law_aliases("中华人民共和国税收征收管理法（2015年修正）", v, 16);
+  assert_string_equal(v[0], "税收征收管理法");
+  assert_true(has(v, n, "税收征管法"));
+  free_all(v, n);
+
   n = st_law_aliases("中华人民共和国劳动合同法", v, 16);
   assert_int_equal(n, 1);
   assert_string_equal(v[0], "劳动合同法");

@@ -283,6 +283,33 @@ static void test_duplicates(void **state) {
   st_doc_free(d);
 }
 
+/* Typos of the corpus: 笫 for 第, a blank inside the label; and flattened
+ * files that run several articles into one line.  Both are only believed
+ * for the article number expected next. */
+static void test_irregular_labels(void **state) {
+  (void)state;
+  const char *s = "# 某法\n\n第一条 甲。\n\n第二 条乙。\n\n笫三条 丙。\n\n第五 条不是下一条。\n";
+  st_doc *d = parse(s, strlen(s), "a.md", "x");
+  assert_int_equal(d->n_units, 3);
+  assert_int_equal(d->units[1].number, 2);
+  assert_string_equal(d->units[1].text, "乙。");
+  assert_int_equal(d->units[2].number, 3);
+  assert_string_equal(d->units[2].text, "丙。\n第五 条不是下一条。");
+  assert_true(has_warning(d, "irregular article label"));
+  st_doc_free(d);
+
+  const char *t = "# 某规则\n\n第一条 甲。 第二条 乙。 第二条之一 乙之一。 第九条 不拆。\n\n第三条 丙。\n";
+  d = parse(t, strlen(t), "a.md", "x");
+  assert_int_equal(d->n_units, 4);
+  assert_string_equal(d->units[0].text, "甲。");
+  assert_int_equal(d->units[1].number, 2);
+  assert_string_equal(d->units[1].text, "乙。");
+  assert_int_equal(d->units[2].suffix, 1);
+  assert_string_equal(d->units[2].text, "乙之一。 第九条 不拆。");
+  assert_int_equal(d->units[3].number, 3);
+  st_doc_free(d);
+}
+
 static void test_huge_line(void **state) {
   (void)state;
   const size_t big = 5u << 20;
@@ -353,7 +380,8 @@ int main(void) {
       cmocka_unit_test(test_sections),     cmocka_unit_test(test_case),
       cmocka_unit_test(test_line_ends),    cmocka_unit_test(test_truncated),
       cmocka_unit_test(test_headings_without_articles),
-      cmocka_unit_test(test_duplicates),   cmocka_unit_test(test_huge_line),
+      cmocka_unit_test(test_duplicates),   cmocka_unit_test(test_irregular_labels),
+      cmocka_unit_test(test_huge_line),
       cmocka_unit_test(test_invalid_utf8), cmocka_unit_test(test_not_statutes),
       cmocka_unit_test(test_parse_file),
   };

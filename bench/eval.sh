@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every evaluation set through `lawqa eval` and writes one results
+# table.  Reproducible: the database is built from the shared corpus (DLC
+# excluded) unless --db names an existing one.
+#
+# usage: bench/eval.sh [--lawqa build/lawqa] [--db FILE] [--out DIR] [--cv]
+#   --cv   also 5-fold cross-validation of the law-category prior learned
+#          from the LeCoQA train file (bench/eval_priors.py)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LAWQA=build/lawqa
+DB=
+OUT=bench/eval-results
+CV=0
+SHARED=${LAWQA_SHARED:-../shared}
+while [ $# -gt 0 ]; do
+  case $1 in
+  --lawqa) LAWQA=$2; shift 2 ;;
+  --db) DB=$2; shift 2 ;;
+  --out) OUT=$2; shift 2 ;;
+  --cv) CV=1; shift ;;
+  *) echo "usage: $0 [--lawqa BIN] [--db FILE] [--out DIR] [--cv]" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$OUT"
+if [ -z "$DB" ]; then
+  DB=$OUT/eval.db
+  "$LAWQA" index --corpus "$SHARED/corpus/LawRefBook" --db "$DB" --exclude DLC
+fi
+EVAL=$SHARED/eval
+run() { # kind file
+  echo "== $1" | tee -a "$OUT/summary.txt"
+  "$LAWQA" eval --db "$DB" --set "$2" --kind "$1" "${@:3}" >"$OUT/$1.txt"
+  grep -v '^unresolved:' "$OUT/$1.txt" | tee -a "$OUT/summary.txt"
+}
+: >"$OUT/summary.txt"
+run lecoqa "$EVAL/lecoqa/train.json" --folds 5
+for k in 1-1 3-1 3-2 3-3 3-8; do run "lawbench-$k" "$EVAL/lawbench/$k.json"; done
+
+if [ "$CV" = 1 ]; then
+  # Each fold is scored with the prior learned from the four other folds:
+  # a DB.priors file next to (a link to) the database replaces the
+  # compiled-in prior for that run.
+  echo "== lecoqa 5-fold cross-validation of the category prior" | tee -a "$OUT/summary.txt"
+  ABS_DB=$(readlink -f "$DB")
+  for f in 1 2 3 4 5; do
+    ln -sf "$ABS_DB" "$OUT/cv$f.db"
+    /usr/bin/python3 bench/eval_priors.py --db "$DB" --set "$EVAL/lecoqa/train.json" \
+      --holdout $f --folds 5 >"$OUT/cv$f.db.priors"
+    "$LAWQA" eval --db "$OUT/cv$f.db" --set "$EVAL/lecoqa/train.json" --kind lecoqa \
+      --folds 5 --holdout $f --no-unresolved | sed "s/^/fold $f: /" | tee -a "$OUT/summary.txt"
+  done
+fi
