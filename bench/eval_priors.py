@@ -29,13 +29,20 @@ def main():
     ap.add_argument('--folds', type=int, default=5)
     ap.add_argument('--beta', type=float, default=0.5)
     ap.add_argument('--depth', type=int, default=300)
+    ap.add_argument('--laws', type=float, default=0,
+                    help='also a weight per law seen in the gold, shrunk toward its category'
+                         ' by this many pseudo-articles (0: categories only)')
     a = ap.parse_args()
     db = sqlite3.connect('file:%s?mode=ro' % a.db, uri=True)
     category = dict(db.execute('SELECT title, category FROM laws'))
     articles = dict(db.execute(
         'SELECT l.category, count(*) FROM articles a JOIN versions v ON v.id=a.version_id'
         ' JOIN laws l ON l.id=v.law_id WHERE v.is_current AND a.kind=0 GROUP BY l.category'))
+    law_articles = dict(db.execute(
+        'SELECT l.title, count(*) FROM articles a JOIN versions v ON v.id=a.version_id'
+        ' JOIN laws l ON l.id=v.law_id WHERE v.is_current AND a.kind=0 GROUP BY l.title'))
     gold = {c: 0 for c in articles}
+    law_gold = {}
     for i, rec in enumerate(json.load(open(a.set, encoding='utf-8'))):
         if a.holdout and i % a.folds == a.holdout - 1:
             continue
@@ -47,6 +54,7 @@ def main():
                       re.sub('《(?!中华人民共和国)', '《中华人民共和国', name)):
                 if t in category:
                     gold[category[t]] = gold.get(category[t], 0) + 1
+                    law_gold[t] = law_gold.get(t, 0) + 1
                     break
     rate = {c: (gold.get(c, 0) + 1.0) / (n + 1.0) for c, n in articles.items()}
     best = max(rate.values())
@@ -57,6 +65,14 @@ def main():
     print('default\t%.6f' % (min(rate.values()) / best))
     for c in sorted(rate, key=lambda c: -rate[c]):
         print('%s\t%.6f' % (c, rate[c] / best))
+    if a.laws:
+        # A law's own rate, shrunk toward its category's by a.laws pseudo-articles.
+        for t in sorted(law_gold):
+            n = law_articles.get(t, 0)
+            if not n:
+                continue
+            r = (law_gold[t] + a.laws * rate[category[t]]) / (n + a.laws)
+            print('law\t%s\t%.6f' % (t, r / best))
 
 
 if __name__ == '__main__':

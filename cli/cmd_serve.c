@@ -22,9 +22,10 @@ static void serve_usage(FILE *f) {
   fprintf(f,
           "usage: lawqa serve --db FILE [--model M.gguf] [--host 127.0.0.1] [--port 8080]\n"
           "                   [--threads N] [--api-key-file F] [--timeout SECONDS]\n"
-          "                   [--gen-queue N] [--max-body BYTES]\n"
+          "                   [--gen-queue N] [--max-body BYTES] [--cache ENTRIES]\n"
           "Serves the REST API, the OpenAI-compatible API and the research portal.\n"
-          "--port 0 picks a free port (logged as {\"event\":\"listening\",...} on stderr).\n");
+          "--port 0 picks a free port (logged as {\"event\":\"listening\",...} on stderr).\n"
+          "--cache 0 turns off the search response cache (default 1024 entries).\n");
 }
 
 int cmd_serve(int argc, char **argv) {
@@ -58,6 +59,9 @@ int cmd_serve(int argc, char **argv) {
         return 2;
       }
       o.timeout_ms = (int)(sec * 1000);
+    } else if (!strcmp(a, "--cache")) {
+      if (parse_int("serve", a, v, 0, 1 << 20, &o.cache_entries)) return 2;
+      if (!o.cache_entries) o.cache_entries = -1; /* 0 on the command line: off */
     } else if (!strcmp(a, "--gen-queue")) {
       if (parse_int("serve", a, v, 1, 1024, &o.gen_queue)) return 2;
     } else if (!strcmp(a, "--max-body")) {
@@ -187,7 +191,7 @@ int cmd_ask(int argc, char **argv) {
   } else {
     if (cJSON_GetNumberValue(cJSON_GetObjectItem(ans, "unverified")) > 0 || m)
       print_citations(ans);
-    else printf("\n（以上 %d 处引用均在法条数据库中核实。）\n",
+    else printf("\n（以上 %d 处法条引用均已在法条数据库中核实。）\n",
                 cJSON_GetArraySize(cJSON_GetObjectItem(ans, "citations")));
   }
   cJSON_Delete(ans);

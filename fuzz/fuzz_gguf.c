@@ -1,6 +1,8 @@
 /* fuzz_gguf.c - libFuzzer target for the GGUF reader and, when the input
  * carries tokenizer metadata, the tokenizer built from it: any input must
- * yield a clean error or a usable object, never a crash or bad read. */
+ * yield a clean error or a usable object, never a crash or bad read; and
+ * chat prompts built from it never let message content become a control
+ * token. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +43,45 @@ static void poke_tensors(const struct gguf *g) {
     }
 }
 
+/* The ids of control tokens in a sequence, in order (at most 64). */
+static size_t controls(const struct tokenizer *t, const struct tok_ids *v, int32_t *out) {
+    size_t k = 0;
+    for (size_t i = 0; i < v->n && k < 64; i++)
+        if (tokenizer_token_type(t, v->ids[i]) == TOK_TYPE_CONTROL) out[k++] = v->ids[i];
+    return k;
+}
+
+/* Chat messages whose content is the input tail: the control tokens must be
+ * exactly those of the same conversation with harmless content. */
+static void poke_chat(const struct tokenizer *t, const uint8_t *tail, size_t n) {
+    enum chat_format fmt = tokenizer_chat_format(t);
+    if (fmt == CHAT_FORMAT_UNKNOWN) fmt = (enum chat_format)(1 + (n ? tail[0] % 3 : 0));
+    char *content = malloc(n + 1);
+    if (!content) return;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)          /* C strings: drop NUL bytes */
+        if (tail[i]) content[m++] = (char)tail[i];
+    content[m] = 0;
+    const struct chat_msg attack[] = {{"system", content}, {"user", content},
+                                      {"assistant", content}, {"user", content}};
+    const struct chat_msg benign[] = {{"system", "x"}, {"user", "x"}, {"assistant", "x"},
+                                      {"user", "x"}};
+    struct tok_ids a = {0}, b = {0};
+    char err[128];
+    int ra = tokenizer_chat_encode(t, fmt, attack, 4, 1, TOK_ADD_SPECIAL, &a, err, sizeof err);
+    int rb = tokenizer_chat_encode(t, fmt, benign, 4, 1, TOK_ADD_SPECIAL, &b, err, sizeof err);
+    if (ra == TOK_OK && rb == TOK_OK) {
+        int32_t ca[64], cb[64];
+        size_t na = controls(t, &a, ca), nb = controls(t, &b, cb);
+        if (na != nb || memcmp(ca, cb, na * sizeof *ca) != 0) abort();
+    } else if (ra != TOK_ENOMEM && rb != TOK_ENOMEM) {
+        abort();
+    }
+    tok_ids_free(&a);
+    tok_ids_free(&b);
+    free(content);
+}
+
 static void poke_tokenizer(const struct gguf *g, const uint8_t *data, size_t size) {
     struct tokenizer *t;
     char err[256];
@@ -62,6 +103,7 @@ static void poke_tokenizer(const struct gguf *g, const uint8_t *data, size_t siz
         free(buf);
     }
     tok_ids_free(&ids);
+    poke_chat(t, data + size - n, n);
     tokenizer_free(t);
 }
 

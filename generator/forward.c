@@ -6,7 +6,10 @@
  *   x += a·Wo ; h = rmsnorm(x) ; x += (silu(h·Wgate) * h·Wup)·Wdown
  * Matrix products take all rows at once (the kernels tile tokens so each
  * weight block is loaded once per batch); attention is split over
- * (row, kv head) pairs on the thread pool.  Nothing here allocates. */
+ * (row, kv head) pairs on the thread pool.  Nothing here allocates.
+ * The kernels' error returns (unsupported type, short scratch) are not
+ * checked per call: model_load validated every weight's type and shape and
+ * state_init sized the activation buffer for the largest product. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

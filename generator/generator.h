@@ -69,9 +69,10 @@ typedef struct {
   uint64_t kv_bytes; /* memory of the KV cache (F16 keys and values) */
   const char *simd;  /* kernel path in use: "scalar", "avx2", "avx512" */
   /* Identity of the weights for caches such as the dense index: 16 hex
-   * digits of a 64-bit FNV-1a over the GGUF header, metadata, tensor table
-   * and a sample of every tensor's data (not a cryptographic hash; it is
-   * there to notice that an index was built with a different model). */
+   * digits of a 64-bit FNV-1a (over 8-byte words) of the GGUF header,
+   * metadata and tensor table and of 3 x 4 KiB of every tensor's data (not
+   * a cryptographic hash; it is there to notice that an index was built
+   * with a different model). */
   char identity[17];
 } gen_info;
 

@@ -76,48 +76,68 @@ INLINE __m512i join256(__m256i lo, __m256i hi)
     return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
 }
 
-/* Q8_0: |w| (u8) times act with w's sign (s8): the sign is applied to the
- * act with a masked subtract (AVX-512 has no vpsignb). The per-lane scale
- * is dw (per row pair) times the act's dexp vector (per token pair). */
-INLINE void q8_0z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
-                       float *y, size_t ys)
+/* The act bytes are q + 128 (unsigned) and the weights signed, so one
+ * vpdpbusd gives sum((q + 128) * w); starting the accumulation from
+ * -128 * sum(w), computed once per weight block pair, leaves sum(q * w). */
+INLINE __m512i neg_bias(__m512i w)
 {
-    const struct block_q8_0 *b = (const void *)w;
-    int nb = cols / 32, np = nb / 2;
-    struct act32_view a[QT_TILE_T];
-    const float *dexp[QT_TILE_T];
-    __m512 acc[QT_TILE_T];
-    UNROLL_T for (int t = 0; t < nt; t++) {
-        a[t] = act32(act, as, t, cols);
-        dexp[t] = act32_dexp(act + (size_t)t * as);
-        acc[t] = _mm512_setzero_ps();
-    }
     const __m512i zero = _mm512_setzero_si512();
-    for (int p = 0; p < np; p++) {
-        const struct block_q8_0 *b0 = &b[2 * p], *b1 = &b[2 * p + 1];
-        __m512i q = join256(loadu256(b0->qs), loadu256(b1->qs));
-        __mmask64 neg = _mm512_movepi8_mask(q);
-        __m512i aq = _mm512_abs_epi8(q);
-        __m512 dw = pair_scale(b0->d, b1->d);
-        UNROLL_T for (int t = 0; t < nt; t++) {
-            __m512i av = _mm512_loadu_si512((const void *)(a[t].qs + 64 * p));
-            __m512i sv = _mm512_mask_sub_epi8(av, neg, zero, av);
-            __m512i dp = _mm512_dpbusd_epi32(zero, aq, sv);
-            __m512 sc = _mm512_mul_ps(dw, _mm512_loadu_ps(dexp[t] + 16 * p));
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);
-        }
+    return _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, _mm512_set1_epi8((char)0x80), w));
+}
+
+/* Dot of one 32-block with signed weights q against a biased act block. */
+INLINE int dot_block_biased(__m256i q, const uint8_t *a)
+{
+    __m256i s = _mm256_sign_epi8(_mm256_xor_si256(loadu256(a), _mm256_set1_epi8((char)0x80)), q);
+    return hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(q), s));
+}
+
+/* One weight row (signed 32-blocks made by load_pair) against nt tokens;
+ * the per-lane scale is dw (per row pair) times the act's two block scales
+ * spread over the lanes (an 8-byte load and a permute). */
+#define SIGNED32_Z_TILE(name, btype, load_pair, load_one)                                      \
+    INLINE void name##z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt, \
+                             float *y, size_t ys)                                              \
+    {                                                                                          \
+        const btype *b = (const void *)w;                                                      \
+        int nb = cols / 32, np = nb / 2;                                                       \
+        struct act32_view a[QT_TILE_T];                                                        \
+        __m512 acc[QT_TILE_T];                                                                 \
+        UNROLL_T for (int t = 0; t < nt; t++) {                                                \
+            a[t] = act32(act, as, t, cols);                                                    \
+            acc[t] = _mm512_setzero_ps();                                                      \
+        }                                                                                      \
+        for (int p = 0; p < np; p++) {                                                         \
+            const btype *b0 = &b[2 * p];                                                       \
+            __m512i q = load_pair(b0);                                                         \
+            __m512i nbias = neg_bias(q);                                                       \
+            __m512 dw = pair_scale(b0[0].d, b0[1].d);                                          \
+            UNROLL_T for (int t = 0; t < nt; t++) {                                            \
+                __m512i av = _mm512_loadu_si512((const void *)(a[t].qs + 64 * p));             \
+                __m512i dp = _mm512_dpbusd_epi32(nbias, av, q);                                \
+                __m512 sc = _mm512_mul_ps(dw, spread_pair(_mm_castpd_ps(_mm_load_sd(           \
+                                                  (const double *)(const void *)(a[t].d + 2 * p))))); \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);                  \
+            }                                                                                  \
+        }                                                                                      \
+        UNROLL_T for (int t = 0; t < nt; t++) {                                                \
+            float s = _mm512_reduce_add_ps(acc[t]);                                            \
+            if (nb & 1) { /* odd block count: the last block alone */                          \
+                int i = nb - 1;                                                                \
+                int d = dot_block_biased(load_one(&b[i]), a[t].qs + 32 * i);                   \
+                s += f16s(b[i].d) * a[t].d[i] * (float)d;                                      \
+            }                                                                                  \
+            y[(size_t)t * ys] = s;                                                             \
+        }                                                                                      \
     }
-    UNROLL_T for (int t = 0; t < nt; t++) {
-        float s = _mm512_reduce_add_ps(acc[t]);
-        if (nb & 1) { /* odd block count: the last block alone */
-            int i = nb - 1;
-            __m256i q = loadu256(b[i].qs);
-            __m256i sv = _mm256_sign_epi8(loadu256(a[t].qs + 32 * i), q);
-            __m256i dp = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(q), sv);
-            s += f16s(b[i].d) * a[t].d[i] * (float)hsum_epi32(dp);
-        }
-        y[(size_t)t * ys] = s;
-    }
+
+INLINE __m512i load_q8_0_pair(const struct block_q8_0 *b)
+{
+    return join256(loadu256(b[0].qs), loadu256(b[1].qs));
+}
+INLINE __m256i load_q8_0_one(const struct block_q8_0 *b)
+{
+    return loadu256(b->qs);
 }
 
 /* Nibbles of two blocks (16 bytes each) -> 64 bytes in element order:
@@ -147,54 +167,28 @@ INLINE __m512i unpack_q5_0_pair(const struct block_q5_0 *b)
     return _mm512_mask_add_epi8(x, (__mmask64)h0 | (__mmask64)h1 << 32, x, _mm512_set1_epi8(16));
 }
 
-/* Q4_0 / Q5_0: the levels minus the offset (-8..7 / -16..15) are signed
- * bytes, handled exactly like Q8_0 (|w| times act with w's sign), which
- * keeps the per-token work identical to Q8_0's and needs no act sums. */
-#define NIBBLE_Z_TILE(name, btype, unpack_pair, unpack_one, off)                                \
-    INLINE void name##z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt, \
-                             float *y, size_t ys)                                              \
-    {                                                                                          \
-        const btype *b = (const void *)w;                                                      \
-        int nb = cols / 32, np = nb / 2;                                                       \
-        struct act32_view a[QT_TILE_T];                                                        \
-        const float *dexp[QT_TILE_T];                                                          \
-        __m512 acc[QT_TILE_T];                                                                 \
-        UNROLL_T for (int t = 0; t < nt; t++) {                                                \
-            a[t] = act32(act, as, t, cols);                                                    \
-            dexp[t] = act32_dexp(act + (size_t)t * as);                                        \
-            acc[t] = _mm512_setzero_ps();                                                      \
-        }                                                                                      \
-        const __m512i zero = _mm512_setzero_si512(), offv = _mm512_set1_epi8(off);             \
-        for (int p = 0; p < np; p++) {                                                         \
-            const btype *b0 = &b[2 * p];                                                       \
-            __m512i q = _mm512_sub_epi8(unpack_pair(b0), offv);                                \
-            __mmask64 neg = _mm512_movepi8_mask(q);                                            \
-            __m512i aq = _mm512_abs_epi8(q);                                                   \
-            __m512 dw = pair_scale(b0[0].d, b0[1].d);                                          \
-            UNROLL_T for (int t = 0; t < nt; t++) {                                            \
-                __m512i av = _mm512_loadu_si512((const void *)(a[t].qs + 64 * p));             \
-                __m512i sv = _mm512_mask_sub_epi8(av, neg, zero, av);                          \
-                __m512i dp = _mm512_dpbusd_epi32(zero, aq, sv);                                \
-                __m512 sc = _mm512_mul_ps(dw, _mm512_loadu_ps(dexp[t] + 16 * p));              \
-                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);                  \
-            }                                                                                  \
-        }                                                                                      \
-        UNROLL_T for (int t = 0; t < nt; t++) {                                                \
-            float s = _mm512_reduce_add_ps(acc[t]);                                            \
-            if (nb & 1) {                                                                      \
-                int i = nb - 1;                                                                \
-                __m256i q = _mm256_sub_epi8(unpack_one(&b[i]), _mm256_set1_epi8(off));         \
-                __m256i sv = _mm256_sign_epi8(loadu256(a[t].qs + 32 * i), q);                  \
-                __m256i dp =                                                                   \
-                    _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(q), sv);       \
-                s += f16s(b[i].d) * a[t].d[i] * (float)hsum_epi32(dp);                         \
-            }                                                                                  \
-            y[(size_t)t * ys] = s;                                                             \
-        }                                                                                      \
-    }
+/* Q4_0 / Q5_0: levels minus the offset (-8..7 / -16..15) as signed bytes,
+ * then the same kernel as Q8_0. */
+INLINE __m512i load_q4_0_pair(const struct block_q4_0 *b)
+{
+    return _mm512_sub_epi8(unpack_q4_0_pair(b), _mm512_set1_epi8(8));
+}
+INLINE __m256i load_q4_0_one(const struct block_q4_0 *b)
+{
+    return _mm256_sub_epi8(unpack_q4_0(b), _mm256_set1_epi8(8));
+}
+INLINE __m512i load_q5_0_pair(const struct block_q5_0 *b)
+{
+    return _mm512_sub_epi8(unpack_q5_0_pair(b), _mm512_set1_epi8(16));
+}
+INLINE __m256i load_q5_0_one(const struct block_q5_0 *b)
+{
+    return _mm256_sub_epi8(unpack_q5_0(b), _mm256_set1_epi8(16));
+}
 
-NIBBLE_Z_TILE(q4_0, struct block_q4_0, unpack_q4_0_pair, unpack_q4_0, 8)
-NIBBLE_Z_TILE(q5_0, struct block_q5_0, unpack_q5_0_pair, unpack_q5_0, 16)
+SIGNED32_Z_TILE(q8_0, struct block_q8_0, load_q8_0_pair, load_q8_0_one)
+SIGNED32_Z_TILE(q4_0, struct block_q4_0, load_q4_0_pair, load_q4_0_one)
+SIGNED32_Z_TILE(q5_0, struct block_q5_0, load_q5_0_pair, load_q5_0_one)
 
 ROWS_FN(q8_0z)
 ROWS_FN(q4_0z)

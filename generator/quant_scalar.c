@@ -15,10 +15,8 @@ static int round_even(float v)
 
 static void act_q8_32(const float *x, void *dst, int n)
 {
-    uint8_t *row = dst;
-    int nb = n / 32, np = (nb + 1) / 2;
-    float *dexp = (float *)(void *)row;
-    int8_t *qs = (int8_t *)(row + 64 * (size_t)np);
+    uint8_t *row = dst, *qs = row;
+    int nb = n / 32;
     float *d = (float *)(void *)(qs + n), *s = d + nb;
     for (int i = 0; i < nb; i++, x += 32) {
         float amax = 0;
@@ -28,19 +26,14 @@ static void act_q8_32(const float *x, void *dst, int n)
         int sum = 0;
         for (int j = 0; j < 32; j++) {
             int q = round_even(x[j] * id);
-            qs[32 * i + j] = (int8_t)q;
+            qs[32 * i + j] = (uint8_t)(q + 128);
             sum += q;
         }
         d[i] = di;
         s[i] = di * (float)sum;
     }
-    for (int p = 0; p < np; p++)
-        for (int l = 0; l < 16; l++) {
-            int b = 2 * p + l / 8;
-            dexp[16 * p + l] = b < nb ? d[b] : 0.0f;
-        }
     /* padding bytes: deterministic content */
-    size_t used = 64 * (size_t)np + (size_t)n + 8 * (size_t)nb;
+    size_t used = (size_t)n + 8 * (size_t)nb;
     memset(row + used, 0, act32_row_size(n) - used);
 }
 
@@ -123,13 +116,13 @@ static float dot_bf16(const uint8_t *w, const uint8_t *a, int n)
 static float dot_q4_0(const uint8_t *w, const uint8_t *a, int n)
 {
     const struct block_q4_0 *b = (const void *)w;
-    const int8_t *yq = act32_qs(a, n);
+    const uint8_t *yq = act32_qs(a, n);
     const float *yd = act32_d(a, n), *ys = act32_s(a, n);
     float s = 0;
     for (int i = 0; i < n / 32; i++, yq += 32) {
         int isum = 0;
         for (int j = 0; j < 16; j++)
-            isum += (b[i].qs[j] & 15) * yq[j] + (b[i].qs[j] >> 4) * yq[j + 16];
+            isum += (b[i].qs[j] & 15) * (yq[j] - 128) + (b[i].qs[j] >> 4) * (yq[j + 16] - 128);
         s += qt_f16_to_f32(b[i].d) * (yd[i] * (float)isum - 8.0f * ys[i]);
     }
     return s;
@@ -138,7 +131,7 @@ static float dot_q4_0(const uint8_t *w, const uint8_t *a, int n)
 static float dot_q5_0(const uint8_t *w, const uint8_t *a, int n)
 {
     const struct block_q5_0 *b = (const void *)w;
-    const int8_t *yq = act32_qs(a, n);
+    const uint8_t *yq = act32_qs(a, n);
     const float *yd = act32_d(a, n), *ys = act32_s(a, n);
     float s = 0;
     for (int i = 0; i < n / 32; i++, yq += 32) {
@@ -148,7 +141,7 @@ static float dot_q5_0(const uint8_t *w, const uint8_t *a, int n)
         for (int j = 0; j < 16; j++) {
             int lo = (b[i].qs[j] & 15) | (int)((qh >> j) & 1) << 4;
             int hi = (b[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1) << 4;
-            isum += lo * yq[j] + hi * yq[j + 16];
+            isum += lo * (yq[j] - 128) + hi * (yq[j + 16] - 128);
         }
         s += qt_f16_to_f32(b[i].d) * (yd[i] * (float)isum - 16.0f * ys[i]);
     }
@@ -158,13 +151,13 @@ static float dot_q5_0(const uint8_t *w, const uint8_t *a, int n)
 static float dot_q8_0(const uint8_t *w, const uint8_t *a, int n)
 {
     const struct block_q8_0 *b = (const void *)w;
-    const int8_t *yq = act32_qs(a, n);
+    const uint8_t *yq = act32_qs(a, n);
     const float *yd = act32_d(a, n);
     float s = 0;
     for (int i = 0; i < n / 32; i++, yq += 32) {
         int isum = 0;
         for (int j = 0; j < 32; j++)
-            isum += b[i].qs[j] * yq[j];
+            isum += b[i].qs[j] * (yq[j] - 128);
         s += qt_f16_to_f32(b[i].d) * yd[i] * (float)isum;
     }
     return s;

@@ -6,10 +6,11 @@
  * maddubs + madd sequences; both give the same int32 sums (maddubs cannot
  * saturate here: |w| <= 127 and 127*127*2 < 32768, nibbles are smaller).
  *
- * Every kernel handles one weight row against nt (<= QT_TILE_T) tokens at a
- * time, with nt a compile-time constant after inlining, so the weight block
- * is loaded and unpacked once and dotted with all tokens of the tile. Two
- * accumulators per token (even/odd blocks) hide the FMA latency in decode.
+ * Every kernel handles one weight row against nt (<= QT_X86_TILE) tokens at
+ * a time, with nt a compile-time constant after inlining, so the weight
+ * block is loaded and unpacked once and dotted with all tokens of the tile.
+ * One float accumulator per token: with an int->float conversion and a
+ * scale per block the FMA chain is not the bottleneck.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -82,9 +83,9 @@ INLINE float amax_ps(const float *x, int n)
     return _mm_cvtss_f32(s);
 }
 
-/* 32 floats -> 32 int8 (round to nearest even); returns their int32 sums
- * of elements 0..15 and 16..31. */
-INLINE void quant32(const float *x, __m256 id, int8_t *dst, int *s0, int *s1)
+/* 32 floats -> 32 int8 (round to nearest even), plus 128 if bias; returns
+ * the int32 sums (without bias) of elements 0..15 and 16..31. */
+INLINE void quant32(const float *x, __m256 id, void *dst, int bias, int *s0, int *s1)
 {
     __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), id));
     __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8), id));
@@ -94,28 +95,25 @@ INLINE void quant32(const float *x, __m256 id, int8_t *dst, int *s0, int *s1)
     *s1 = hsum_epi32(_mm256_add_epi32(i2, i3));
     __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
     p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    if (bias)
+        p = _mm256_xor_si256(p, _mm256_set1_epi8((char)0x80));
     _mm256_storeu_si256((__m256i *)dst, p);
 }
 
 static void x86_act_q8_32(const float *x, void *dst, int n)
 {
     uint8_t *row = dst;
-    int nb = n / 32, np = (nb + 1) / 2;
-    float *dexp = (float *)(void *)row;
-    int8_t *qs = (int8_t *)(row + 64 * (size_t)np);
+    int nb = n / 32;
+    uint8_t *qs = row;
     float *d = (float *)(void *)(qs + n), *sum = d + nb;
     for (int i = 0; i < nb; i++, x += 32) {
         float di = amax_ps(x, 32) / 127.0f, id = di ? 1.0f / di : 0.0f;
         int s0, s1;
-        quant32(x, _mm256_set1_ps(id), qs + 32 * i, &s0, &s1);
+        quant32(x, _mm256_set1_ps(id), qs + 32 * i, 1, &s0, &s1);
         d[i] = di;
         sum[i] = di * (float)(s0 + s1);
     }
-    for (int p = 0; p < np; p++) {
-        _mm256_storeu_ps(dexp + 16 * p, _mm256_set1_ps(d[2 * p]));
-        _mm256_storeu_ps(dexp + 16 * p + 8, _mm256_set1_ps(2 * p + 1 < nb ? d[2 * p + 1] : 0.0f));
-    }
-    size_t used = 64 * (size_t)np + (size_t)n + 8 * (size_t)nb;
+    size_t used = (size_t)n + 8 * (size_t)nb;
     memset(row + used, 0, act32_row_size(n) - used);
 }
 
@@ -127,7 +125,7 @@ static void x86_act_q8_K(const float *x, void *dst, int n)
         __m256 vid = _mm256_set1_ps(id);
         for (int g = 0; g < QK_K / 32; g++) {
             int s0, s1;
-            quant32(x + 32 * g, vid, b[i].qs + 32 * g, &s0, &s1);
+            quant32(x + 32 * g, vid, b[i].qs + 32 * g, 0, &s0, &s1);
             b[i].bsums[2 * g] = (int16_t)s0;
             b[i].bsums[2 * g + 1] = (int16_t)s1;
         }
@@ -223,9 +221,15 @@ FLOAT_TILE(bf16, load8_bf16, 2, w_bf16)
 
 /* Token t's act row (Q8_32 layout, quant_impl.h). */
 struct act32_view {
-    const int8_t *qs;
+    const uint8_t *qs; /* biased: q + 128 */
     const float *d, *s;
 };
+
+/* 32 biased act bytes back to signed int8. */
+INLINE __m256i load_act32(const uint8_t *p)
+{
+    return _mm256_xor_si256(loadu256(p), _mm256_set1_epi8((char)0x80));
+}
 
 INLINE struct act32_view act32(const uint8_t *act, size_t as, int t, int cols)
 {
@@ -249,7 +253,7 @@ INLINE void q8_0_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as,
         __m256i aq = _mm256_sign_epi8(q, q);
         float dw = f16s(b[i].d);
         UNROLL_T for (int t = 0; t < nt; t++) {
-            __m256i s = _mm256_sign_epi8(loadu256(a[t].qs + 32 * i), q);
+            __m256i s = _mm256_sign_epi8(load_act32(a[t].qs + 32 * i), q);
             __m256i p = dot_u8s8(_mm256_setzero_si256(), aq, s);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * a[t].d[i]), acc[t]);
         }
@@ -297,7 +301,7 @@ INLINE __m256i bits_to_0x10(uint32_t bits)
             __m256i q = unpack(&b[i]);                                                        \
             float dw = f16s(b[i].d);                                                          \
             UNROLL_T for (int t = 0; t < nt; t++) {                                                    \
-                __m256i p = dot_u8s8(_mm256_setzero_si256(), q, loadu256(a[t].qs + 32 * i));  \
+                __m256i p = dot_u8s8(_mm256_setzero_si256(), q, load_act32(a[t].qs + 32 * i)); \
                 acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * a[t].d[i]),    \
                                          acc[t]);                                     \
                 corr[t] += dw * a[t].s[i];                                                    \

@@ -176,13 +176,19 @@ void tp_run(struct threadpool *tp, tp_task_fn fn, void *arg)
     tp->arg = arg;
     dispatch(tp);
     fn(arg, 0, tp->n);
-    /* workers finish within the same dispatch: spin (yielding now and then
-     * when the pool has more workers than cores) */
+    /* workers finish within the same dispatch: spin, but after ~50 us (a
+     * worker was probably descheduled: other jobs, or more workers than
+     * cores) yield between checks so it can get a CPU */
+    int64_t t0 = 0;
     for (unsigned i = 0; atomic_load_explicit(&tp->pending, memory_order_acquire) > 0; i++) {
-        if ((i & 1023) == 1023 && tp->oversubscribed)
-            sched_yield();
-        else
-            cpu_relax();
+        if ((i & 255) == 255) {
+            int64_t t = now_ns();
+            if (!t0)
+                t0 = t;
+            else if (t - t0 > 50000 || tp->oversubscribed)
+                sched_yield();
+        }
+        cpu_relax();
     }
 }
 

@@ -133,12 +133,13 @@ struct tok_stream {
 void tok_stream_init(struct tok_stream *s, const struct tokenizer *t, unsigned flags);
 /* Feed one id; writes complete characters into buf and returns the byte
  * count (0 is common: control token, or bytes still pending). Output is at
- * most piece length + 3 for well-formed text, so cap >= 64 +
- * tokenizer_max_piece(t) suffices unless a piece holds many malformed bytes
- * (each becomes a 3-byte U+FFFD); cap >= 3 * (tokenizer_max_piece(t) + 4)
- * always suffices. If cap is too small it returns (size_t)-1 and consumes
- * nothing. The SPM dummy-prefix space of the first non-empty piece is
- * dropped. */
+ * most piece length + 3 for well-formed text, but every malformed byte
+ * becomes a 3-byte U+FFFD, so a piece of many malformed bytes needs up to
+ * 3 * (piece length + pending bytes, at most 3): size buffers as
+ * cap = 3 * (tokenizer_max_piece(t) + 8), which always suffices (64 +
+ * tokenizer_max_piece(t) does NOT). If cap is too small it returns
+ * (size_t)-1 and consumes nothing. The SPM dummy-prefix space of the first
+ * non-empty piece is dropped. */
 size_t tok_stream_feed(struct tok_stream *s, int32_t id, char *buf, size_t cap);
 /* End of stream: a pending incomplete character becomes one U+FFFD.
  * Returns bytes written (0 or 3; needs cap >= 3). */
@@ -170,7 +171,8 @@ int chat_render(enum chat_format fmt, const struct chat_msg *msgs, size_t n,
  * out is left as it was). The template's own markers become their special
  * tokens; roles and message content are encoded as plain text, and content
  * can never yield a control token, the BOS/EOS/EOT/EOM ids, or a non-normal
- * token whose text is a chat marker ("<|im_start|>", "[INST]", "<s>", ...),
+ * pad token or token whose text is a chat marker ("<|im_start|>", "[INST]",
+ * "<s>", ...),
  * whatever it contains: user-defined tokens other than those are still
  * matched, and a protected id that the vocab's merges would build from
  * plain text is spelled out with smaller tokens of the same text.

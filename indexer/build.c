@@ -167,7 +167,7 @@ static void progress(size_t done, size_t total, void *ctx) {
 }
 
 static int is_known(const ix_build *b, uint64_t hash) {
-  return bsearch(&hash, b->hashes, b->n_hashes, sizeof hash, cmp_u64) != NULL;
+  return b->n_hashes && bsearch(&hash, b->hashes, b->n_hashes, sizeof hash, cmp_u64) != NULL;
 }
 
 static int add_doc(const st_doc *doc, void *ctx) {

@@ -64,6 +64,11 @@ static int pragma_int(sqlite3 *db, const char *sql) {
   return v;
 }
 
+/* Keeps the first error message: a failed rollback adds nothing useful. */
+static void rollback(sqlite3 *db) {
+  if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static int push_unit(embed_job *j, int64_t id, uint64_t hash) {
   if (j->n == j->cap) {
     size_t cap = j->cap ? j->cap * 2 : 1024;
@@ -284,7 +289,7 @@ int ix_embed_update(sqlite3 *db, const char *final_db_path, const ix_opts *opts,
   if (exec(&j, "BEGIN")) goto out;
   if (write_articles(&j) || write_index(&j, final_db_path) ||
       ix_vec_meta_write(db, &j.meta, err, errlen)) {
-    exec(&j, "ROLLBACK");
+    rollback(db);
     goto out;
   }
   if (exec(&j, "COMMIT")) goto out;
@@ -303,7 +308,6 @@ out:
 
 /* Windows gathered for one gen_embed call and the units they belong to. */
 typedef struct {
-  const char *texts[EMBED_BATCH * 4];
   ix_windows win[EMBED_BATCH * 4];
   uint64_t hash[EMBED_BATCH * 4];
   int n_units, n_windows, tokens;
@@ -313,12 +317,21 @@ typedef struct {
  * share of its text), renormalizes, and stores the vectors. */
 static int flush(embed_job *j, batch *b, sqlite3_stmt *put, float *out, float *vec) {
   int dim = j->meta.dim, k = 0, rc = 0;
-  for (int u = 0; u < b->n_units; u++)
-    for (int i = 0; i < b->win[u].n; i++) b->texts[k++] = b->win[u].texts[i];
-  if (gen_embed(j->model, b->texts, k, j->meta.layers,
-                j->meta.pooling_last ? GEN_POOL_LAST : GEN_POOL_MEAN, out, j->err, j->errlen))
+  /* one long unit alone can have any number of windows */
+  const char **texts = malloc((size_t)b->n_windows * sizeof *texts);
+  if (!texts) {
+    snprintf(j->err, j->errlen, "out of memory");
     rc = -1;
-  if (!rc && exec(j, "BEGIN")) rc = -1;
+  }
+  for (int u = 0; texts && u < b->n_units; u++)
+    for (int i = 0; i < b->win[u].n; i++) texts[k++] = b->win[u].texts[i];
+  if (!rc && gen_embed(j->model, texts, k, j->meta.layers,
+                       j->meta.pooling_last ? GEN_POOL_LAST : GEN_POOL_MEAN, out, j->err,
+                       j->errlen))
+    rc = -1;
+  free(texts);
+  int began = !rc && exec(j, "BEGIN") == 0;
+  if (!began) rc = -1;
   k = 0;
   for (int u = 0; !rc && u < b->n_units; u++) {
     memset(vec, 0, (size_t)dim * sizeof *vec);
@@ -334,7 +347,7 @@ static int flush(embed_job *j, batch *b, sqlite3_stmt *put, float *out, float *v
     if (sqlite3_step(put) != SQLITE_DONE) rc = sql_fail(j, "storing vector");
   }
   if (!rc && exec(j, "COMMIT")) rc = -1;
-  if (rc) exec(j, "ROLLBACK");
+  if (rc && began) rollback(j->db);
   if (!rc) ix_progress_add(&j->progress, (size_t)b->n_units, b->tokens);
   for (int u = 0; u < b->n_units; u++) ix_windows_free(&b->win[u]);
   b->n_units = b->n_windows = b->tokens = 0;

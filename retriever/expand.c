@@ -67,6 +67,16 @@ static bool take(const char *query, const char *phrase, bool *taken) {
   return false;
 }
 
+/* Overwrites each filler word in s with spaces (same length: the string
+ * is edited in place). */
+static void blank_fillers(char *s) {
+  for (size_t i = 0; i < rt_fillers_len; i++) {
+    size_t n = strlen(rt_fillers[i]);
+    for (char *p = strstr(s, rt_fillers[i]); p; p = strstr(p + n, rt_fillers[i]))
+      memset(p, ' ', n);
+  }
+}
+
 char *rt_expand_query(const char *query) {
   size_t qlen = strlen(query);
   bool *taken = calloc(qlen + 1, sizeof *taken);
@@ -75,7 +85,9 @@ char *rt_expand_query(const char *query) {
   for (size_t i = 0; ok && i < rt_thesaurus_len && b.terms < MAX_ADDED; i++)
     if (take(query, rt_thesaurus[i].phrase, taken)) ok = add_terms(&b, query, rt_thesaurus[i].terms);
   free(taken);
+  size_t at = b.len;
   if (ok) ok = sbuf_put(&b, query, qlen);
+  if (ok) blank_fillers(b.buf + at);
   if (!ok) {
     free(b.buf);
     return NULL;

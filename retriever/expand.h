@@ -16,10 +16,17 @@ typedef struct {
 extern const rt_synonym rt_thesaurus[];
 extern const size_t rt_thesaurus_len;
 
+/* expand_data.c, from data/fillers.txt: words blanked out of the BM25
+ * query ("请问", "怎么办"); longest first. */
+extern const char *const rt_fillers[];
+extern const size_t rt_fillers_len;
+
 /* The query preceded by the statute terms of the phrases found in it (a
  * phrase inside a longer phrase that matched is not counted; a term the
  * query already holds is not repeated).  The terms come first because the
- * BM25 arm keeps only a query's first few dozen tokens.  Returns a malloc'd
+ * BM25 arm keeps only a query's first few dozen tokens; filler words of
+ * the query are blanked out (after the phrases were looked up, so 怎么办 in
+ * a phrase still counts).  Returns a malloc'd
  * string (a copy of query when nothing matched), NULL when out of memory. */
 char *rt_expand_query(const char *query);
 
@@ -29,13 +36,14 @@ char *rt_expand_query(const char *query);
  * A layperson's question is far more often answered by the Civil Code or a
  * national law than by one of the thousands of administrative regulations
  * that share its words.  BM25 cannot know that; a prior per law category
- * can.  Candidates found by BM25 (not by an explicit citation) have their
- * fused score multiplied by weight(category)^beta.
+ * can.  Each BM25 candidate's score gets beta * ln(weight(category)) added
+ * (weights in (0, 1], so only lowered), and the BM25 ranks are recomputed
+ * before fusion; explicit citations are not touched.
  *
  * The weights are compiled in (data/priors.tsv, via expand_data.c); a file
  * named DB.priors next to the database (same lines: "category<TAB>weight",
- * "beta<TAB>x", "depth<TAB>n") replaces them, for experiments and for
- * cross-validation. */
+ * "beta<TAB>x", "depth<TAB>n", "default<TAB>w") replaces them, for
+ * experiments and for cross-validation. */
 
 typedef struct {
   const char *category; /* 民法典, 司法解释, 行政法规 … as the indexer stores it */
@@ -44,6 +52,9 @@ typedef struct {
 
 extern const rt_category_prior rt_category_priors[];
 extern const size_t rt_category_priors_len;
+/* Laws with a weight of their own ("category" holds the law's title). */
+extern const rt_category_prior rt_law_priors[];
+extern const size_t rt_law_priors_len;
 extern const double rt_prior_beta, rt_prior_default_weight;
 extern const int rt_prior_depth;
 
@@ -51,10 +62,14 @@ struct rt_handle;
 typedef struct rt_prior rt_prior;
 
 /* Prepares the prior for one search on h's database.  NULL when priors are
- * off (beta 0) or cannot be read: then every factor is 1. */
+ * off (beta 0) or cannot be read. */
 rt_prior *rt_prior_begin(struct rt_handle *h);
-/* weight(category of article id)^beta. */
-double rt_prior_factor(rt_prior *p, int64_t id);
 /* How many candidates BM25 should hand over for reranking (>= depth). */
 int rt_prior_candidates(const rt_prior *p, int depth);
+/* Applies the prior to n candidates laid out stride bytes apart: ids[i],
+ * scores[i] (BM25, higher better) and ranks[i] (1-based, 0 = not a BM25
+ * candidate).  Rewrites scores and ranks.  Does nothing when p is NULL.
+ * Returns 0 or -1 (out of memory: nothing changed). */
+int rt_prior_rerank(rt_prior *p, size_t n, size_t stride, int64_t *ids, double *scores,
+                    int *ranks);
 void rt_prior_end(rt_prior *p);

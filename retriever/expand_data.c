@@ -312,6 +312,53 @@ const rt_synonym rt_thesaurus[] = {
 
 const size_t rt_thesaurus_len = sizeof rt_thesaurus / sizeof rt_thesaurus[0];
 
+/* From retriever/data/fillers.txt, longest first. */
+const char *const rt_fillers[] = {
+    "可不可以",
+    "这种情况",
+    "会不会",
+    "可以吗",
+    "怎么办",
+    "怎么样",
+    "是不是",
+    "有没有",
+    "能不能",
+    "要不要",
+    "该不该",
+    "一下",
+    "什么",
+    "他们",
+    "他的",
+    "你好",
+    "可以",
+    "她的",
+    "如何",
+    "已经",
+    "应该",
+    "怎么",
+    "怎样",
+    "您好",
+    "我们",
+    "我的",
+    "是否",
+    "现在",
+    "的话",
+    "请问",
+    "谢谢",
+    "这个",
+    "这种",
+    "那个",
+    "需要",
+    "吗",
+    "吧",
+    "呀",
+    "呢",
+    "啊",
+    "我",
+};
+
+const size_t rt_fillers_len = sizeof rt_fillers / sizeof rt_fillers[0];
+
 /* From retriever/data/priors.tsv. */
 const rt_category_prior rt_category_priors[] = {
     {"民法典", 1.000000},
@@ -330,6 +377,12 @@ const rt_category_prior rt_category_priors[] = {
 
 const size_t rt_category_priors_len =
     sizeof rt_category_priors / sizeof rt_category_priors[0];
+/* Laws with a weight of their own. */
+const rt_category_prior rt_law_priors[] = {
+    {"", 1},
+};
+
+const size_t rt_law_priors_len = 0;
 const double rt_prior_beta = 0;
 const double rt_prior_default_weight = 0.001087;
 const int rt_prior_depth = 0;

@@ -10,6 +10,12 @@
 #include "internal.h"
 
 #define MAX_CATEGORIES 32
+#define MAX_LAWS 512
+
+typedef struct {
+  char *title;
+  double weight;
+} law_weight;
 
 struct rt_prior {
   sqlite3_stmt *st;
@@ -18,7 +24,20 @@ struct rt_prior {
   size_t n;
   char category[MAX_CATEGORIES][64];
   double weight[MAX_CATEGORIES];
+  size_t n_laws;
+  law_weight laws[MAX_LAWS]; /* a law's own weight, over its category's */
 };
+
+static void set_law(rt_prior *p, const char *title, double w) {
+  size_t i = 0;
+  while (i < p->n_laws && strcmp(p->laws[i].title, title)) i++;
+  if (i == MAX_LAWS || w <= 0) return;
+  if (i == p->n_laws) {
+    if (!(p->laws[i].title = strdup(title))) return;
+    p->n_laws++;
+  }
+  p->laws[i].weight = w;
+}
 
 static void set_weight(rt_prior *p, const char *category, double w) {
   size_t i = 0;
@@ -39,6 +58,12 @@ static void read_overrides(rt_prior *p, const char *db_path) {
     char *tab = strchr(line, '\t');
     if (line[0] == '#' || !tab) continue;
     *tab = 0;
+    char *tab2 = strchr(tab + 1, '\t');
+    if (!strcmp(line, "law") && tab2) { /* law<TAB>title<TAB>weight */
+      *tab2 = 0;
+      set_law(p, tab + 1, strtod(tab2 + 1, NULL));
+      continue;
+    }
     double v = strtod(tab + 1, NULL);
     if (!strcmp(line, "beta")) p->beta = v;
     else if (!strcmp(line, "depth")) p->depth = (int)v;
@@ -56,10 +81,12 @@ rt_prior *rt_prior_begin(rt_handle *h) {
   p->depth = rt_prior_depth;
   for (size_t i = 0; i < rt_category_priors_len; i++)
     set_weight(p, rt_category_priors[i].category, rt_category_priors[i].weight);
+  for (size_t i = 0; i < rt_law_priors_len; i++)
+    set_law(p, rt_law_priors[i].category, rt_law_priors[i].weight);
   read_overrides(p, h->db_path);
   if (p->beta == 0 ||
       sqlite3_prepare_v2(h->db,
-                         "SELECT l.category FROM articles a JOIN versions v ON v.id=a.version_id"
+                         "SELECT l.category, l.title FROM articles a JOIN versions v ON v.id=a.version_id"
                          " JOIN laws l ON l.id=v.law_id WHERE a.id=?1",
                          -1, &p->st, NULL) != SQLITE_OK) {
     rt_prior_end(p);
@@ -68,20 +95,59 @@ rt_prior *rt_prior_begin(rt_handle *h) {
   return p;
 }
 
-double rt_prior_factor(rt_prior *p, int64_t id) {
-  if (!p) return 1.0;
+/* ln(weight) of the category of article id. */
+static double log_weight(rt_prior *p, int64_t id) {
   double w = p->default_weight;
   sqlite3_bind_int64(p->st, 1, id);
   if (sqlite3_step(p->st) == SQLITE_ROW) {
     const char *c = (const char *)sqlite3_column_text(p->st, 0);
+    const char *t = (const char *)sqlite3_column_text(p->st, 1);
     for (size_t i = 0; c && i < p->n; i++)
       if (!strcmp(p->category[i], c)) {
         w = p->weight[i];
         break;
       }
+    for (size_t i = 0; t && i < p->n_laws; i++)
+      if (!strcmp(p->laws[i].title, t)) {
+        w = p->laws[i].weight;
+        break;
+      }
   }
   sqlite3_reset(p->st);
-  return w > 0 ? pow(w, p->beta) : 1.0;
+  return w > 0 ? log(w) : 0.0;
+}
+
+typedef struct {
+  double score;
+  size_t at;
+} ranked;
+
+static int by_score(const void *a, const void *b) {
+  const ranked *x = a, *y = b;
+  if (x->score != y->score) return x->score < y->score ? 1 : -1;
+  return x->at < y->at ? -1 : x->at > y->at;
+}
+
+#define AT(base, i, type) ((type *)((char *)(base) + (i) * stride))
+
+int rt_prior_rerank(rt_prior *p, size_t n, size_t stride, int64_t *ids, double *scores,
+                    int *ranks) {
+  if (!p || !n) return 0;
+  ranked *r = malloc(n * sizeof *r);
+  size_t m = 0;
+  if (!r) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (*AT(ranks, i, int)) {
+      r[m].score = *AT(scores, i, double) + p->beta * log_weight(p, *AT(ids, i, int64_t));
+      r[m++].at = i;
+    }
+  qsort(r, m, sizeof *r, by_score);
+  for (size_t k = 0; k < m; k++) {
+    *AT(scores, r[k].at, double) = r[k].score;
+    *AT(ranks, r[k].at, int) = (int)k + 1;
+  }
+  free(r);
+  return 0;
 }
 
 int rt_prior_candidates(const rt_prior *p, int depth) {
@@ -91,5 +157,6 @@ int rt_prior_candidates(const rt_prior *p, int depth) {
 void rt_prior_end(rt_prior *p) {
   if (!p) return;
   sqlite3_finalize(p->st);
+  for (size_t i = 0; i < p->n_laws; i++) free(p->laws[i].title);
   free(p);
 }

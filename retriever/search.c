@@ -211,7 +211,7 @@ static void fuse(search *s) {
     for (int a = 0; a < 3; a++)
       if (x->r[a]) x->fused += w[a] / (s->w->rrf_k + x->r[a]);
   }
-  qsort(s->c.v, s->c.n, sizeof *s->c.v, by_fused);
+  if (s->c.n) qsort(s->c.v, s->c.n, sizeof *s->c.v, by_fused);
 }
 
 static int emit(search *s, rt_result *out) {

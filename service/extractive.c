@@ -70,6 +70,7 @@ static void articles(sbuf *b, const ans_state *st) {
     char *ref = hj_ref(h);
     sbuf_printf(b, "[%zu] %s", i + 1, ref ? ref : "");
     version_note(b, h, st->as_of);
+    sbuf_puts(b, "\n");
     sbuf q = {0};
     ans_quote(&q, h->text ? h->text : "", 400);
     indented(b, q.s ? q.s : "");
@@ -85,7 +86,13 @@ static void cases(sbuf *b, const ans_state *st) {
     const rt_hit *h = &st->cases.hits[i];
     sbuf_printf(b, "- 《%s》", h->law_title ? h->law_title : "");
     if (h->label && *h->label) sbuf_printf(b, "%s：", h->label);
-    ans_quote(b, h->text ? h->text : "", 120);
+    /* A case excerpt stays on one line: its paragraphs joined by spaces. */
+    sbuf q = {0};
+    ans_quote(&q, h->text ? h->text : "", 120);
+    for (char *p = q.s; p && *p; p++)
+      if (*p == '\n') *p = ' ';
+    sbuf_puts(b, q.s ? q.s : "");
+    sbuf_free(&q);
     sbuf_puts(b, "\n");
   }
 }

@@ -22,11 +22,16 @@ void h_metrics(svc *s, struct evhttp_request *req, double t0) {
             "# HELP lawqa_index_epoch Database switches by bulk indexing since start.\n"
             "# TYPE lawqa_index_epoch counter\n"
             "lawqa_index_epoch %u\n"
+            "# HELP lawqa_search_cache_total Search responses served from the cache, or not.\n"
+            "# TYPE lawqa_search_cache_total counter\n"
+            "lawqa_search_cache_total{result=\"hit\"} %llu\n"
+            "lawqa_search_cache_total{result=\"miss\"} %llu\n"
             "# HELP lawqa_workers_ready Retrieval workers with an open database.\n"
             "# TYPE lawqa_workers_ready gauge\n"
             "lawqa_workers_ready %d\n",
             tq_depth(&s->work), s->model ? tq_depth(&s->genq) : (size_t)0, s->inflight, db_bytes,
-            atomic_load(&s->db_epoch), atomic_load(&s->workers_ready));
+            atomic_load(&s->db_epoch), s->cache.hits, s->cache.misses,
+            atomic_load(&s->workers_ready));
   if (!b.s) {
     reply_error(s, req, R_METRICS, t0, 500, "internal", "out of memory");
     return;

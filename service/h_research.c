@@ -13,13 +13,14 @@
 typedef struct {
   const char *q, *law, *as_of;
   int k;
-  bool cases;
+  bool cases, only_cases;
 } search_args;
 
 static void search_work(task *t, rt_handle *rt, gen_model *m) {
   (void)m;
   search_args *a = t->user;
-  rt_query q = {.k = a->k, .law = a->law, .as_of = a->as_of, .no_cases = !a->cases};
+  rt_query q = {.k = a->k, .law = a->law, .as_of = a->as_of, .no_cases = !a->cases,
+               .only_cases = a->only_cases};
   rt_result r = {0};
   char err[256];
   if (rt_search(rt, a->q, &q, &r, err, sizeof err)) {
@@ -50,7 +51,21 @@ void h_search(task *t) {
       !q_str(t, "as_of", false, &a->as_of) || !q_int(t, "k", 1, 100, 10, &a->k) ||
       !q_str(t, "cases", false, &cases))
     return;
-  a->cases = cases && (!strcmp(cases, "1") || !strcmp(cases, "true"));
+  /* cases=1 mixes typical cases in; cases=only searches them alone. */
+  a->only_cases = cases && !strcmp(cases, "only");
+  a->cases = a->only_cases || (cases && (!strcmp(cases, "1") || !strcmp(cases, "true")));
+  /* Popular questions repeat: the same URI at the same database epoch
+   * gets the same answer without a trip to a worker. */
+  const char *uri = evhttp_request_get_uri(t->req);
+  unsigned epoch = atomic_load(&t->s->db_epoch);
+  size_t len = 0;
+  const char *hit = uri ? rc_get(&t->s->cache, uri, epoch, &len) : NULL;
+  if (hit) {
+    task_reply_cached(t, hit, len);
+    return;
+  }
+  t->cache_key = uri;
+  t->cache_epoch = epoch;
   t->work = search_work;
   task_submit(t);
 }

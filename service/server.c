@@ -24,6 +24,7 @@ static void apply_defaults(svc_opts *o) {
   if (o->work_queue <= 0) o->work_queue = 256;
   if (o->max_inflight <= 0) o->max_inflight = 1024;
   if (o->timeout_ms <= 0) o->timeout_ms = 60000;
+  if (o->cache_entries == 0) o->cache_entries = 1024;
 }
 
 static void drain_tick(evutil_socket_t fd, short what, void *arg) {
@@ -107,6 +108,10 @@ static int start(svc *s, char *err, size_t errlen) {
   }
   if (check_db(s, err, errlen) || load_model(s, err, errlen)) return -1;
   if (s->o.api_key_file && keys_load(s, s->o.api_key_file, err, errlen)) return -1;
+  if (rc_init(&s->cache, s->o.cache_entries > 0 ? (size_t)s->o.cache_entries : 0)) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   s->base = event_base_new();
   if (!s->base) {
     snprintf(err, errlen, "cannot create the event loop");
@@ -135,6 +140,7 @@ static void teardown(svc *s) {
   if (s->base) event_base_free(s->base);
   if (s->model) gen_free(s->model);
   keys_free(s);
+  rc_free(&s->cache);
   libevent_global_shutdown();
 }
 

@@ -57,6 +57,7 @@ typedef struct {
   int work_queue;           /* retrieval requests waiting at most (default 256) */
   int max_inflight;         /* requests being served at once (default 1024) */
   int timeout_ms;           /* per request (default 60000) */
+  int cache_entries;        /* search responses cached (default 1024; -1: off) */
 } svc_opts;
 
 /* Runs the service until SIGTERM or SIGINT, then drains in-flight requests

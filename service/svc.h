@@ -18,6 +18,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "metrics.h"
+#include "rcache.h"
 #include "service.h"
 #include "tqueue.h"
 
@@ -62,6 +63,8 @@ struct task {
   atomic_int cancel;          /* client gone or timed out */
   struct event *wake, *timer;
   size_t bytes_out;
+  const char *cache_key;      /* loop: store a 200 reply under this key */
+  unsigned cache_epoch;
 };
 
 struct svc {
@@ -97,6 +100,7 @@ struct svc {
   bool jobs_stop;
 
   metrics m;
+  rcache cache;               /* loop: search responses */
 };
 
 double svc_now_ms(void);
@@ -113,6 +117,7 @@ void task_error(task *t, int status, const char *code, const char *fmt, ...)
 void task_done(task *t);
 /* Loop only, before submission: replies and frees t. */
 void task_reply_now(task *t, int status, cJSON *body); /* takes body */
+void task_reply_cached(task *t, const char *body, size_t len);
 void task_reject(task *t, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Opens a chunked reply with this content type; the loop sends the

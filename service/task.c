@@ -137,6 +137,8 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg) {
       }
       if (done) end_stream(t, atomic_load(&t->cancel) ? 499 : 200);
     } else if (done) {
+      if (t->cache_key && t->status == 200 && t->out)
+        rc_put(&t->s->cache, t->cache_key, t->cache_epoch, t->out, strlen(t->out));
       send_final(t, t->status ? t->status : 500, t->out, t->retry_after);
     }
   }
@@ -174,6 +176,12 @@ void task_reject(task *t, int status, const char *code, const char *fmt, ...) {
 void task_reply_now(task *t, int status, cJSON *body) {
   task_json(t, status, body);
   send_final(t, t->status, t->out, 0);
+  task_free(t);
+}
+
+void task_reply_cached(task *t, const char *body, size_t len) {
+  (void)len;
+  send_final(t, 200, body, 0);
   task_free(t);
 }
 

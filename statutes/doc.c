@@ -106,6 +106,7 @@ st_doc *doc_merge(st_doc **parts, size_t n, const char *folder, uint64_t hash, c
   d->first_date = max_date(parts, n, true);
   d->content_hash = hash;
   for (size_t i = 0; i < n; i++) {
+    if (!parts[i]->n_units) continue;
     memcpy(units + d->n_units, parts[i]->units, parts[i]->n_units * sizeof *units);
     d->n_units += parts[i]->n_units;
   }

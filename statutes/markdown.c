@@ -266,14 +266,18 @@ static void on_paragraph(md *m, const char *s, size_t n) {
   int suffix;
   size_t l;
   if (m->mode == MODE_ARTICLE) {
-    bool strict = (l = article_label(s, n, &num, &suffix)) != 0;
-    if (!strict && (l = label_article_loose(s, n, &num, &suffix)) && suffix == 0 &&
-        expected_next(m, num, 0))
-      warn(m, "irregular article label %.*s", (int)l, s);
-    else if (!strict)
-      l = 0;
-    if (l) {
+    if ((l = article_label(s, n, &num, &suffix))) {
       open_article(m, num, suffix, s, l);
+      add_article_text(m, s + l, n - l);
+      return;
+    }
+    if ((l = label_article_loose(s, n, &num, &suffix)) && suffix == 0 && expected_next(m, num, 0)) {
+      /* A typo: the unit gets the label as it should have been written. */
+      char label[64] = "第";
+      size_t cn = st_int_to_cn(num, label + 3, sizeof label - 6);
+      memcpy(label + 3 + cn, "条", 4);
+      warn(m, "irregular article label %.*s", (int)l, s);
+      open_article(m, num, 0, label, strlen(label));
       add_article_text(m, s + l, n - l);
       return;
     }

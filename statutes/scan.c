@@ -183,18 +183,18 @@ static int flush_parts(scan *s, vec *held, const char *folder, size_t folder_len
     } else {
       uint64_t h = FNV_OFFSET;
       st_doc **docs = malloc((j - i) * sizeof *docs);
-      char dir[1024], err[256];
-      snprintf(dir, sizeof dir, "%.*s", (int)folder_len, folder);
+      char *dir = strndup(folder, folder_len), err[256];
       for (size_t k = i; k < j; k++) h = fnv1a64(h, p[k].raw, p[k].len);
-      if (docs) {
+      if (docs && dir) {
         for (size_t k = i; k < j; k++) docs[k - i] = p[k].doc;
         out = doc_merge(docs, j - i, dir, h, err, sizeof err);
         if (!out) warn_file(s, dir, err);
       } else {
         for (size_t k = i; k < j; k++) st_doc_free(p[k].doc);
-        warn_file(s, dir, "out of memory merging part files");
+        warn_file(s, p[i].relpath, "out of memory merging part files");
       }
       free(docs);
+      free(dir);
     }
     for (size_t k = i; k < j; k++) {
       free(p[k].raw);

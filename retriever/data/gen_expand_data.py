@@ -11,6 +11,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 TSV = os.path.join(HERE, 'thesaurus.tsv')
 PRIORS = os.path.join(HERE, 'priors.tsv')
+FILLERS = os.path.join(HERE, 'fillers.txt')
 OUT = os.path.join(os.path.dirname(HERE), 'expand_data.c')
 
 
@@ -42,17 +43,32 @@ def render():
     out += ['    {%s, %s},' % (c_string(p), c_string(t)) for p, t in entries]
     out += ['};', '',
             'const size_t rt_thesaurus_len = sizeof rt_thesaurus / sizeof rt_thesaurus[0];', '']
-    return '\n'.join(out + render_priors())
+    return '\n'.join(out + render_fillers() + render_priors())
+
+
+def render_fillers():
+    words = [w.strip() for w in open(FILLERS, encoding='utf-8')
+             if w.strip() and not w.startswith('#')]
+    words.sort(key=lambda w: (-len(w.encode('utf-8')), w))
+    out = ['/* From retriever/data/fillers.txt, longest first. */',
+           'const char *const rt_fillers[] = {']
+    out += ['    %s,' % c_string(w) for w in words]
+    out += ['};', '', 'const size_t rt_fillers_len = sizeof rt_fillers / sizeof rt_fillers[0];', '']
+    return out
 
 
 def render_priors():
     knobs = {'beta': '0', 'default': '1', 'depth': '0'}
-    weights = []
+    weights, laws = [], []
     for n, line in enumerate(open(PRIORS, encoding='utf-8'), 1):
         line = line.strip()
         if not line or line.startswith('#'):
             continue
         parts = line.split('\t')
+        if len(parts) == 3 and parts[0] == 'law':
+            float(parts[2])
+            laws.append(parts[1:])
+            continue
         if len(parts) != 2:
             sys.exit('%s:%d: want "name<TAB>value"' % (PRIORS, n))
         float(parts[1])
@@ -66,6 +82,11 @@ def render_priors():
     out += ['};', '',
             'const size_t rt_category_priors_len =',
             '    sizeof rt_category_priors / sizeof rt_category_priors[0];',
+            '/* Laws with a weight of their own. */',
+            'const rt_category_prior rt_law_priors[] = {']
+    out += ['    {%s, %s},' % (c_string(t), w) for t, w in laws] or ['    {"", 1},']
+    out += ['};', '',
+            'const size_t rt_law_priors_len = %d;' % len(laws),
             'const double rt_prior_beta = %s;' % knobs['beta'],
             'const double rt_prior_default_weight = %s;' % knobs['default'],
             'const int rt_prior_depth = %d;' % int(float(knobs['depth'])), '']

@@ -147,6 +147,40 @@ static void test_max_tokens_and_greedy(void **state) {
   gen_free(m);
 }
 
+/* top-k 1, a tiny top-p and min-p 1 all leave only the most likely token:
+ * sampling at any temperature then equals greedy decoding */
+static void test_sampling_limits(void **state) {
+  (void)state;
+  gen_model *m = load("llama-q4_k", 0);
+  gen_params g;
+  gen_params_default(&g);
+  g.temperature = 0;
+  g.repeat_penalty = 1;
+  g.max_tokens = 16;
+  collect greedy = {0}, c = {0};
+  gen(m, "The court", &g, &greedy);
+  for (int variant = 0; variant < 3; variant++) {
+    gen_params p = g;
+    p.temperature = 1.5f;
+    p.seed = 1000 + (uint64_t)variant;
+    p.top_k = variant == 0 ? 1 : 0;
+    p.top_p = variant == 1 ? 1e-6f : 1.0f;
+    p.min_p = variant == 2 ? 1.0f : 0.0f;
+    gen(m, "The court", &p, &c);
+    assert_string_equal(c.text, greedy.text);
+  }
+  /* without limits, a high temperature departs from greedy */
+  gen_params p = g;
+  p.temperature = 1.5f;
+  p.top_k = 0;
+  p.top_p = 1;
+  p.min_p = 0;
+  p.seed = 3;
+  gen(m, "The court", &p, &c);
+  assert_string_not_equal(c.text, greedy.text);
+  gen_free(m);
+}
+
 static void test_stop_strings(void **state) {
   (void)state;
   gen_model *m = load("llama-q8_0", 0);
@@ -407,6 +441,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_info),
       cmocka_unit_test(test_seed_determinism),
       cmocka_unit_test(test_max_tokens_and_greedy),
+      cmocka_unit_test(test_sampling_limits),
       cmocka_unit_test(test_stop_strings),
       cmocka_unit_test(test_callback_stop_and_cancel),
       cmocka_unit_test(test_threads),

@@ -76,12 +76,16 @@ static int cmd_greedy(gen_model *m, int argc, char **argv) {
     return 1;
   }
   printf("\n");
-  /* the same tokens decoded in one go: must equal the streamed text */
+  /* prompt + generated tokens decoded in one go, and the prompt alone:
+   * their difference must be the streamed text */
   int k = st.generated_tokens - (st.stop == GEN_STOP_EOS);
-  size_t need = gen_detokenize(m, ids + n0, k, NULL, 0);
+  size_t need = gen_detokenize(m, ids, n0 + k, NULL, 0);
   char *text = malloc(need + 1);
-  gen_detokenize(m, ids + n0, k, text, need + 1);
+  gen_detokenize(m, ids, n0 + k, text, need + 1);
   append(text, need, stdout);
+  printf("\n");
+  size_t need0 = gen_detokenize(m, ids, n0, text, need + 1);
+  append(text, need0, stdout);
   printf("\n%d %d\n", st.generated_tokens, (int)st.stop);
   free(text);
   free(lg);

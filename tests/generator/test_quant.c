@@ -236,15 +236,15 @@ static void act_to_float(int type, const uint8_t *act, int cols, int t, float *o
     case QT_ACT_BF16: memcpy(out, a, (size_t)cols * 4); break;
     case QT_ACT_Q8_K: assert_int_equal(qt_dequantize_row(QT_Q8_K, a, out, cols), 0); break;
     case QT_ACT_Q8_32: {
-        /* layout (quant_impl.h): float dexp[np][16], int8 qs[cols],
+        /* layout (quant_impl.h): uint8 qs[cols] holding q + 128,
          * float d[nb], float s[nb] */
-        int nb = cols / 32, np = (nb + 1) / 2;
-        const int8_t *qs = (const int8_t *)(a + 64 * np);
+        int nb = cols / 32;
+        const uint8_t *qs = a;
         for (int b = 0; b < nb; b++) {
             float d;
-            memcpy(&d, a + 64 * np + cols + 4 * b, 4);
+            memcpy(&d, a + cols + 4 * b, 4);
             for (int j = 0; j < 32; j++)
-                out[32 * b + j] = d * (float)qs[32 * b + j];
+                out[32 * b + j] = d * (float)(qs[32 * b + j] - 128);
         }
         break;
     }
@@ -331,12 +331,14 @@ static const struct mm_case mm_cases[] = {
     {QT_F32, 9, 100},   {QT_F16, 13, 70},    {QT_BF16, 11, 96},   {QT_Q8_0, 37, 896},
     {QT_Q4_0, 21, 480}, {QT_Q5_0, 19, 896},  {QT_Q4_K, 23, 512},  {QT_Q5_K, 17, 768},
     {QT_Q6_K, 29, 512}, {QT_Q8_0, 5, 96},
+    /* more rows than one 128 KB cache chunk of the prefill loop */
+    {QT_Q8_0, 300, 896}, {QT_Q4_K, 300, 1024},
 };
 
 static void test_products_all_paths(void **state)
 {
     (void)state;
-    static const int token_counts[] = {1, 3, 4, 9};
+    static const int token_counts[] = {1, 3, 4, 21};
     struct threadpool *tp = tp_create(3);
     assert_non_null(tp);
     for (size_t k = 0; k < sizeof mm_cases / sizeof *mm_cases; k++) {

@@ -462,6 +462,33 @@ static void test_stream_split_char(void **state) {
     unload(&v);
 }
 
+/* A piece of malformed bytes triples in size: 64 + max_piece is too small a
+ * buffer, 3 * (max_piece + 8) is enough. */
+static void test_stream_cap(void **state) {
+    (void)state;
+    struct vocab v;
+    load(&v, vocab_dir, "bpe_llama3.gguf");
+    char alpha80[3];
+    size_t l = toku_encode(bpe_byte_to_cp(0x80), alpha80), mp = tokenizer_max_piece(v.t);
+    char text[200];
+    for (size_t i = 0; i < 40; i++) memcpy(text + i * l, alpha80, l);
+    int32_t id = tokenizer_lookup(v.t, text, 40 * l);
+    assert_true(id >= 0);
+    assert_int_equal(mp, 40);
+    char *buf = malloc(3 * (mp + 8));
+    assert_non_null(buf);
+    struct tok_stream s;
+    tok_stream_init(&s, v.t, 0);
+    assert_int_equal(tok_stream_feed(&s, 'x', buf, 64 + mp), 1);
+    /* A pending lead byte that 0x80 cannot continue (E0 needs A0..BF). */
+    assert_int_equal(tok_stream_feed(&s, 0xE0, buf, 64 + mp), 0);
+    assert_int_equal(tok_stream_feed(&s, id, buf, 64 + mp), (size_t)-1);
+    assert_int_equal(tok_stream_feed(&s, id, buf, 3 * (mp + 8)), 3 * 41);
+    for (size_t i = 0; i < 41; i++) assert_memory_equal(buf + 3 * i, "\xef\xbf\xbd", 3);
+    free(buf);
+    unload(&v);
+}
+
 /* ---- chat prompts ---- */
 
 static void test_chat_render(void **state) {
@@ -830,6 +857,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_roundtrip_synthetic),
         cmocka_unit_test(test_roundtrip_real),
         cmocka_unit_test(test_stream_split_char),
+        cmocka_unit_test(test_stream_cap),
         cmocka_unit_test(test_chat_render),
         cmocka_unit_test(test_chat_encode_normal),
         cmocka_unit_test(test_chat_encode_injection),

@@ -9,7 +9,8 @@ spm.gguf        SentencePiece: <unk> <s> </s>, 256 byte tokens, scored pieces.
 Chat-template vocabs (prompt-injection tests of tokenizer_chat_encode):
 bpe_llama3.gguf       llama-bpe pre-tokenizer; control <|begin_of_text|> (BOS,
                       add_bos) <|end_of_text|> <|start_header_id|>
-                      <|end_header_id|> <|eot_id|>; user-defined <law>.
+                      <|end_header_id|> <|eot_id|>; user-defined <law>;
+                      a token of 40 bytes 0x80 (the longest piece).
 bpe_chatml_udef.gguf  ChatML whose <|im_start|>/<|im_end|> are USER_DEFINED
                       (as some converted GGUFs have them), so plain encoding
                       matches them; and a control token "<|" that the merge
@@ -98,6 +99,7 @@ def bpe_llama3():
         l, r = m.split(" ")
         if l + r not in tokens:
             tokens.append(l + r)
+    tokens.append(alpha[0x80] * 40)     # 40 stray continuation bytes (stream sizing)
     specials = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>",
                 "<|end_header_id|>", "<|eot_id|>", "<law>"]
     types = [1] * len(tokens) + [3, 3, 3, 3, 3, 4]

@@ -18,7 +18,7 @@ const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
 try {
   await page.goto(base + '/');
-  await page.fill('#question', '入户盗窃他人财物数额较大，会被判什么刑？');
+  await page.fill('#question', '入户盗窃他人财物数额较大，按刑法第二百六十四条会被判什么刑？');
   await page.click('#ask-button');
   await page.waitForSelector('#citations a.cite', {timeout: 30000});
   const answer = await page.textContent('#answer');

@@ -92,7 +92,22 @@ st, _ = srv.json("GET", "/healthz")
 check(st == 200, "healthy after disconnect")
 check(0 < after - before < 150, "generation cancelled early (%d tokens)" % (after - before))
 check(any('"status":499' in l for l in srv.log), "disconnect logged as 499")
-check(srv.term() == 0, "clean exit")
+
+# SIGTERM while a generation is in flight: it finishes, then the server exits.
+late = []
+t = threading.Thread(target=lambda: late.append(
+    srv.request("POST", "/v1/answer", {"question": Q, "max_tokens": 200, "temperature": 0})))
+t.start()
+for _ in range(100):
+    _, _, data = srv.request("GET", "/metrics")
+    if re.search(r"^lawqa_requests_in_flight [1-9]", data.decode(), re.M):
+        break
+    time.sleep(0.01)
+check(srv.term() == 0, "clean exit after drain")
+t.join()
+check(late and late[0][0] == 200 and json.loads(late[0][2])["mode"] == "generated",
+      "in-flight generation completed during drain")
+check(any('"draining"' in l for l in srv.log), "draining logged")
 
 # Every request has a time limit.
 srv = H.Server(db, "--model", model, "--timeout", "0.05")

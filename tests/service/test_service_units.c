@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "metrics.h"
+#include "rcache.h"
 #include "sbuf.h"
 #include "tqueue.h"
 
@@ -87,11 +89,35 @@ static void test_metrics(void **state) {
   sbuf_free(&b);
 }
 
+static void test_rcache(void **state) {
+  (void)state;
+  rcache c;
+  size_t len = 0;
+  assert_int_equal(rc_init(&c, 2), 0);
+  rc_put(&c, "/a", 1, "A", 1);
+  rc_put(&c, "/b", 1, "B", 1);
+  assert_string_equal(rc_get(&c, "/a", 1, &len), "A"); /* /a is now the most recent */
+  rc_put(&c, "/c", 1, "C", 1);                          /* evicts /b */
+  assert_null(rc_get(&c, "/b", 1, &len));
+  assert_string_equal(rc_get(&c, "/c", 1, &len), "C");
+  assert_null(rc_get(&c, "/a", 2, &len)); /* the database moved on: stale */
+  assert_null(rc_get(&c, "/a", 1, &len)); /* and it was dropped */
+  rc_put(&c, "/c", 2, "C2", 2);
+  assert_string_equal(rc_get(&c, "/c", 2, &len), "C2");
+  assert_int_equal(len, 2);
+  assert_int_equal(c.n, 1);
+  rc_free(&c);
+  assert_int_equal(rc_init(&c, 0), 0); /* off */
+  rc_put(&c, "/a", 1, "A", 1);
+  assert_null(rc_get(&c, "/a", 1, &len));
+  rc_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_utf8),   cmocka_unit_test(test_prefix),
       cmocka_unit_test(test_sbuf),   cmocka_unit_test(test_tqueue),
-      cmocka_unit_test(test_metrics),
+      cmocka_unit_test(test_metrics), cmocka_unit_test(test_rcache),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,8 +292,10 @@ static void test_irregular_labels(void **state) {
   st_doc *d = parse(s, strlen(s), "a.md", "x");
   assert_int_equal(d->n_units, 3);
   assert_int_equal(d->units[1].number, 2);
+  assert_string_equal(d->units[1].label, "第二条");
   assert_string_equal(d->units[1].text, "乙。");
   assert_int_equal(d->units[2].number, 3);
+  assert_string_equal(d->units[2].label, "第三条");
   assert_string_equal(d->units[2].text, "丙。\n第五 条不是下一条。");
   assert_true(has_warning(d, "irregular article label"));
   st_doc_free(d);

@@ -62,9 +62,9 @@ static int setup(void **state) {
   snprintf(root, sizeof root, "%s/statutes-scan-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
   if (!mkdtemp(root)) return -1;
   PUT("示例法典/_index.md", INDEX);
-  /* Names sort 总则 < 物权编 < 附则 bytewise differently from article order. */
+  /* The file names sort (bytewise) out of article order: A物权编 first. */
   PUT("示例法典/附则.md", PART3);
-  PUT("示例法典/物权编.md", PART2);
+  PUT("示例法典/A物权编.md", PART2);
   PUT("示例法典/总则.md", PART1);
   PUT("刑法/刑法.md", LAW);
   PUT("刑法/_index.md", INDEX);
