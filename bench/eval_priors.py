@@ -27,9 +27,9 @@ def main():
     ap.add_argument('--set', required=True)
     ap.add_argument('--holdout', type=int, default=0)
     ap.add_argument('--folds', type=int, default=5)
-    ap.add_argument('--beta', type=float, default=0.5)
-    ap.add_argument('--depth', type=int, default=300)
-    ap.add_argument('--laws', type=float, default=0,
+    ap.add_argument('--beta', type=float, default=4)
+    ap.add_argument('--depth', type=int, default=1000)
+    ap.add_argument('--laws', type=float, default=20,
                     help='also a weight per law seen in the gold, shrunk toward its category'
                          ' by this many pseudo-articles (0: categories only)')
     a = ap.parse_args()

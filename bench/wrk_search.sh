@@ -66,6 +66,9 @@ run_wrk() { # label
   echo "RESULT $1: requests/s=$rps p99=$p99 errors=${errs:-none}"
 }
 
+# Warm-up (not measured): every query once, so the run measures the
+# steady state rather than the first misses of a cold cache.
+wrk -t1 -c1 -d3s -s bench/wrk_search.lua "$url" >/dev/null
 run_wrk idle
 if [ -n "$MODEL" ]; then
   # One generation at a time, back to back, for the whole run.

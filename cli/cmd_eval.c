@@ -15,6 +15,8 @@ typedef struct {
   const char *db, *set, *kind;
   int k, folds, holdout;
   long limit;
+  int max_terms;
+  double title_weight;
   bool json, quiet_unresolved;
 } eval_args;
 
@@ -25,6 +27,7 @@ static void usage(FILE *f) {
           "--folds N: also report each fold (question i is in fold i mod N + 1);\n"
           "--holdout F: score fold F alone (cross-validation of what was learned\n"
           "             on the other folds)\n"
+          "--max-terms N, --title-weight X: override the retriever's fusion weights\n"
           "kinds: lecoqa lawbench-1-1 lawbench-3-1 lawbench-3-2 lawbench-3-3 lawbench-3-8\n");
 }
 
@@ -44,6 +47,8 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     else if (!strcmp(o, "--folds")) a->folds = atoi(v), i++;
     else if (!strcmp(o, "--limit")) a->limit = atol(v), i++;
     else if (!strcmp(o, "--holdout")) a->holdout = atoi(v), i++;
+    else if (!strcmp(o, "--max-terms")) a->max_terms = atoi(v), i++;
+    else if (!strcmp(o, "--title-weight")) a->title_weight = atof(v), i++;
     else return -1;
   }
   if (!a->db || !a->set || !a->kind || a->k < 1 || a->folds < 0 || a->limit < 0) return -1;
@@ -121,6 +126,13 @@ int cmd_eval(int argc, char **argv) {
     return 1;
   }
   ev_opts opts = {.k = a.k, .limit = (size_t)a.limit};
+  rt_weights w;
+  if (a.max_terms > 0 || a.title_weight > 0) {
+    rt_default_weights(&w);
+    if (a.max_terms > 0) w.max_terms = a.max_terms;
+    if (a.title_weight > 0) w.bm25_title = a.title_weight;
+    opts.weights = &w;
+  }
   if (a.holdout) {
     opts.folds = a.folds ? a.folds : 5;
     opts.fold = a.holdout - 1;

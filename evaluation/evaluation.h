@@ -112,6 +112,7 @@ typedef struct {
 typedef struct {
   int k;           /* hits asked of the retriever (default 100) */
   size_t limit;    /* score only the first limit questions (0: all) */
+  const rt_weights *weights; /* NULL: the handle's (for experiments on fusion) */
   int fold, folds; /* folds > 0: score only questions i with i % folds == fold
                       (the held-out part of a cross-validation) */
 } ev_opts;

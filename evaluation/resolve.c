@@ -112,6 +112,28 @@ int ev_note_unresolved(ev_report *r, const char *ref, const char *why) {
   return 0;
 }
 
+/* LawBench answers also write "根据公司法的第一百一十四条" and
+ * "根据《公司法》的第一百七十条": the law is then the name that ends the text
+ * before the citation, once quotes and a trailing 的 are dropped. */
+static int get_article_before(rt_handle *h, const char *text, size_t end, const char *label,
+                              rt_hit *out, char *why, size_t whylen) {
+  size_t from = end > 90 ? end - 90 : 0;
+  while (from < end && ((unsigned char)text[from] & 0xC0) == 0x80) from++;
+  char *name = malloc(end - from + 1);
+  size_t n = 0;
+  if (!name) return -1;
+  for (size_t i = from; i < end;) {
+    size_t l = ev_utf8_len(text + i);
+    if (strncmp(text + i, "《", l) && strncmp(text + i, "》", l)) memcpy(name + n, text + i, l), n += l;
+    i += l;
+  }
+  name[n] = 0;
+  while (n >= 3 && (!strcmp(name + n - 3, "的") || !strcmp(name + n - 3, "中"))) name[n -= 3] = 0;
+  int rc = n ? get_article(h, name, n, label, out, why, whylen) : -1;
+  free(name);
+  return rc;
+}
+
 static size_t label_of(const st_citation *c, char *buf, size_t cap) {
   char suffix[32];
   if (!c->suffix) return (size_t)snprintf(buf, cap, "第%d条", c->article);
@@ -130,7 +152,8 @@ int ev_resolve_cited(rt_handle *h, const char *text, size_t len, uint64_t *out, 
     rt_hit hit;
     if (!c->law_len || c->this_law || c->article <= 0 || !label_of(c, label, sizeof label))
       continue; /* a bare 第X条 inside quoted article text is not a citation */
-    if (get_article(h, text + c->law_start, c->law_len, label, &hit, why, sizeof why) != 0) {
+    if (get_article(h, text + c->law_start, c->law_len, label, &hit, why, sizeof why) != 0 &&
+        get_article_before(h, text, c->start, label, &hit, why, sizeof why) != 0) {
       snprintf(ref, sizeof ref, "《%.*s》%s", (int)(c->law_len < 400 ? c->law_len : 400),
                text + c->law_start, label);
       if (ev_note_unresolved(r, ref, why)) return -1;

@@ -36,7 +36,8 @@ static void set(run_ctx *c, size_t m, double v) { c->r->values[m][c->i] = v; }
 static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_result *res,
                              size_t *n) {
   char err[256];
-  rt_query q = {.k = c->opts->k > 0 ? c->opts->k : 100, .law = law, .no_cases = true};
+  rt_query q = {.k = c->opts->k > 0 ? c->opts->k : 100, .law = law, .no_cases = true,
+               .weights = c->opts->weights};
   memset(res, 0, sizeof *res);
   *n = 0;
   if (rt_search(c->h, query, &q, res, err, sizeof err) != 0) return calloc(1, sizeof(uint64_t));

@@ -150,10 +150,73 @@ static void attention_task(void *arg, int ith, int nth) {
   }
 }
 
+/* Decoding one token: worker ith owns the kv heads h with h % nth == ith
+ * and does everything for them in one dispatch (its rows of Q, K and V,
+ * biases, RoPE, cache store, attention of the query heads that share h),
+ * since nothing there needs another head.  One barrier instead of two per
+ * layer matters when the cores are shared and every wait can cost a time
+ * slice. */
+typedef struct {
+  const model *m;
+  state *s;
+  int layer;
+} head_job;
+
+static void rows_of(const weight *w, int first, int n, const void *act, float *y) {
+  const char *rows = (const char *)w->data + (size_t)first * qt_row_size(w->type, w->cols);
+  qt_matmul_act(NULL, w->type, rows, n, w->cols, act, 1, y + first);
+}
+
+static void decode_heads_task(void *arg, int ith, int nth) {
+  const head_job *j = arg;
+  const model *m = j->m;
+  const layer *L = &m->layers[j->layer];
+  state *s = j->s;
+  int hd = m->head_dim, group = m->n_heads / m->n_kv_heads;
+  size_t layer_off = (size_t)j->layer * (size_t)s->n_ctx * (size_t)m->kv_dim;
+  for (int h = ith; h < m->n_kv_heads; h += nth) {
+    int q0 = h * group * hd, k0 = h * hd;
+    float *q = s->q + q0, *k = s->k + k0, *v = s->v + k0;
+    rows_of(&L->wq, q0, group * hd, s->act, s->q);
+    rows_of(&L->wk, k0, hd, s->act, s->k);
+    rows_of(&L->wv, k0, hd, s->act, s->v);
+    if (L->bq) {
+      ops_add(q, q, L->bq + q0, group * hd);
+      ops_add(k, k, L->bk + k0, hd);
+      ops_add(v, v, L->bv + k0, hd);
+    }
+    ops_rope_apply(&s->rope, q, group, hd, s->pos[0], m->neox);
+    ops_rope_apply(&s->rope, k, 1, hd, s->pos[0], m->neox);
+    size_t at = layer_off + (size_t)s->slot[0] * (size_t)m->kv_dim + (size_t)k0;
+    qt_f32_to_f16_row(k, s->kc + at, hd);
+    qt_f32_to_f16_row(v, s->vc + at, hd);
+    size_t from = layer_off + (size_t)s->start[0] * (size_t)m->kv_dim + (size_t)k0;
+    ops_attention(s->xb + q0, q, group, s->kc + from, s->vc + from,
+                  s->slot[0] - s->start[0] + 1, hd, (size_t)m->kv_dim,
+                  1.0f / sqrtf((float)hd), s->scores + (size_t)ith * (size_t)group * (size_t)s->n_ctx);
+  }
+}
+
+/* The one-dispatch path needs Q, K and V to share an activation format and
+ * the kv heads to split evenly over the workers. */
+static int decode_heads_ok(const model *m, const layer *L, const state *s) {
+  int kind = qt_act_kind(L->wq.type);
+  return kind == qt_act_kind(L->wk.type) && kind == qt_act_kind(L->wv.type) &&
+         m->n_kv_heads % tp_n_threads(s->tp) == 0;
+}
+
 static void attention_block(const model *m, state *s, int l, int n) {
   const layer *L = &m->layers[l];
   int D = m->dim, qd = m->q_dim, kvd = m->kv_dim;
   for (int i = 0; i < n; i++) ops_rmsnorm(s->xb + (size_t)i * D, s->x + (size_t)i * D, L->attn_norm, D, m->eps);
+  if (n == 1 && decode_heads_ok(m, L, s)) {
+    qt_quantize_act(s->tp, L->wq.type, s->xb, D, 1, s->act, s->act_size);
+    head_job hj = {m, s, l};
+    tp_run(s->tp, decode_heads_task, &hj);
+    matmul(s, &L->wo, s->xb, 1, s->hb2);
+    ops_add(s->x, s->x, s->hb2, D);
+    return;
+  }
   const weight *ws[] = {&L->wq, &L->wk, &L->wv};
   float *ys[] = {s->q, s->k, s->v};
   matmul_same_input(s, ws, ys, 3, s->xb, n);

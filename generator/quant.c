@@ -254,7 +254,7 @@ static void dequant_q8_K(const struct block_q8_K *b, float *y, int64_t nb)
 
 int qt_dequantize_row(int type, const void *src, float *dst, int64_t n)
 {
-    if (!qt_row_size(type, n) && n != 0)
+    if (!qt_type_supported(type) || (!qt_row_size(type, n) && n != 0))
         return -1;
     int64_t nb = n / qt_block_size(type);
     switch (type) {
@@ -463,7 +463,7 @@ static void quant_q8_K(const float *x, struct block_q8_K *b, int64_t nb)
 
 int qt_quantize_row(int type, const float *src, void *dst, int64_t n)
 {
-    if (!qt_row_size(type, n) && n != 0)
+    if (!qt_type_supported(type) || (!qt_row_size(type, n) && n != 0))
         return -1;
     int64_t nb = n / qt_block_size(type);
     switch (type) {

@@ -2,10 +2,11 @@
  * -mavx512vl -mavx512vnni -mavx512bf16 on top of the AVX2 flags; entered
  * only when cpu_simd_level() == CPU_SIMD_AVX512).
  *
- * The integer kernels are those of quant_x86.h with VNNI (vpdpbusd,
- * vpdpwssd on 256-bit registers: a Q8_0 block is exactly one ymm). BF16
- * weights use vdpbf16ps when the CPU has AVX512_BF16, with the act's BF16
- * copy of the activations. */
+ * Q8_0/Q4_0/Q5_0 and Q4_K/Q5_K/Q6_K have 512-bit kernels below (two
+ * 32-blocks or 64 k-quant elements per zmm, vpdpbusd / vpdpwssd); the
+ * float kernels are quant_x86.h's 256-bit ones. BF16 weights use vdpbf16ps
+ * when the CPU has AVX512_BF16, with the act's BF16 copy of the
+ * activations. */
 #if defined(__x86_64__) || defined(__i386__)
 #define QT_VNNI 1
 #define QT_X86_TILE 8 /* 32 registers */
@@ -65,12 +66,6 @@ INLINE __m512 spread_pair(__m128 s)
     return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(s));
 }
 
-/* Scales of blocks i and i+1 in the low and high 8 lanes. */
-INLINE __m512 pair_scale(qt_f16 d0, qt_f16 d1)
-{
-    return spread_pair(pair_scale2(d0, d1));
-}
-
 INLINE __m512i join256(__m256i lo, __m256i hi)
 {
     return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
@@ -93,8 +88,8 @@ INLINE int dot_block_biased(__m256i q, const uint8_t *a)
 }
 
 /* One weight row (signed 32-blocks made by load_pair) against nt tokens;
- * the per-lane scale is dw (per row pair) times the act's two block scales
- * spread over the lanes (an 8-byte load and a permute). */
+ * the two block scales dw * da (an 8-byte load of da and one multiply) are
+ * spread over the lanes with one permute. */
 #define SIGNED32_Z_TILE(name, btype, load_pair, load_one)                                      \
     INLINE void name##z_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt, \
                              float *y, size_t ys)                                              \
@@ -111,12 +106,12 @@ INLINE int dot_block_biased(__m256i q, const uint8_t *a)
             const btype *b0 = &b[2 * p];                                                       \
             __m512i q = load_pair(b0);                                                         \
             __m512i nbias = neg_bias(q);                                                       \
-            __m512 dw = pair_scale(b0[0].d, b0[1].d);                                          \
+            __m128 dw = pair_scale2(b0[0].d, b0[1].d);                                         \
             UNROLL_T for (int t = 0; t < nt; t++) {                                            \
                 __m512i av = _mm512_loadu_si512((const void *)(a[t].qs + 64 * p));             \
                 __m512i dp = _mm512_dpbusd_epi32(nbias, av, q);                                \
-                __m512 sc = _mm512_mul_ps(dw, spread_pair(_mm_castpd_ps(_mm_load_sd(           \
-                                                  (const double *)(const void *)(a[t].d + 2 * p))))); \
+                __m512 sc = spread_pair(_mm_mul_ps(                                            \
+                    dw, _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(a[t].d + 2 * p))))); \
                 acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc[t]);                  \
             }                                                                                  \
         }                                                                                      \
@@ -190,6 +185,150 @@ SIGNED32_Z_TILE(q8_0, struct block_q8_0, load_q8_0_pair, load_q8_0_one)
 SIGNED32_Z_TILE(q4_0, struct block_q4_0, load_q4_0_pair, load_q4_0_one)
 SIGNED32_Z_TILE(q5_0, struct block_q5_0, load_q5_0_pair, load_q5_0_one)
 
+/* ---- Q6_K on 512-bit registers --------------------------------------------
+ * A half super-block (128 elements) is 64 bytes of ql: its low nibbles are
+ * elements 0..63 and its high nibbles 64..127, in order, so one zmm of
+ * levels meets one 64-byte act load. The two high bits come from the 32
+ * qh bytes, shifted by a different amount in each 256-bit half. Scales
+ * (one per 16 elements = per 128-bit lane of int16 pairs) are spread with
+ * vpermw; the -32 offset is -32 * sum(sc * bsum) as in the AVX2 kernel. */
+INLINE void q6_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
+                       float *y, size_t ys)
+{
+    const struct block_q6_K *b = (const void *)w;
+    __m512 acc[QT_TILE_T];
+    UNROLL_T for (int t = 0; t < nt; t++)
+        acc[t] = _mm512_setzero_ps();
+    const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(0x30);
+    /* qh shifts: low levels take bits 0-1 (elements 0..31) and 2-3 (32..63),
+     * high levels bits 4-5 (64..95) and 6-7 (96..127), moved to bits 4-5 */
+    const __m512i sh_lo = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i sh_hi = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    for (int i = 0; i < cols / QK_K; i++) {
+        __m256i sc16 =
+            _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)b[i].scales));
+        __m512i sc16z = _mm512_castsi256_si512(sc16);
+        float d = f16s(b[i].d);
+        __m512i sumi[QT_TILE_T];
+        UNROLL_T for (int t = 0; t < nt; t++) {
+            __m256i bs = loadu256(actK(act, as, t, i)->bsums);
+            __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5);
+            sumi[t] = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), off));
+            sumi[t] = _mm512_inserti64x4(sumi[t], _mm256_setzero_si256(), 1);
+        }
+        for (int h = 0; h < 2; h++) {
+            __m512i L = _mm512_loadu_si512((const void *)(b[i].ql + 64 * h));
+            __m512i H = _mm512_broadcast_i64x4(loadu256(b[i].qh + 32 * h));
+            __m512i qlo = _mm512_or_si512(_mm512_and_si512(L, m4),
+                                          _mm512_and_si512(_mm512_sllv_epi16(H, sh_lo), m2));
+            __m512i qhi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(L, 4), m4),
+                                          _mm512_and_si512(_mm512_srlv_epi16(H, sh_hi), m2));
+            /* scales 8h..8h+3 for qlo, 8h+4..8h+7 for qhi, 8 int16 each */
+            const __m512i base = _mm512_setr_epi32(0, 0, 0, 0, 0x00010001, 0x00010001, 0x00010001,
+                                                   0x00010001, 0x00020002, 0x00020002, 0x00020002,
+                                                   0x00020002, 0x00030003, 0x00030003, 0x00030003,
+                                                   0x00030003);
+            __m512i idx_lo = _mm512_add_epi16(base, _mm512_set1_epi16((short)(8 * h)));
+            __m512i idx_hi = _mm512_add_epi16(base, _mm512_set1_epi16((short)(8 * h + 4)));
+            __m512i sc_lo = _mm512_permutexvar_epi16(idx_lo, sc16z);
+            __m512i sc_hi = _mm512_permutexvar_epi16(idx_hi, sc16z);
+            UNROLL_T for (int t = 0; t < nt; t++) {
+                const int8_t *a = actK(act, as, t, i)->qs + 128 * h;
+                __m512i p_lo = _mm512_maddubs_epi16(qlo, _mm512_loadu_si512((const void *)a));
+                __m512i p_hi = _mm512_maddubs_epi16(qhi, _mm512_loadu_si512((const void *)(a + 64)));
+                sumi[t] = _mm512_dpwssd_epi32(sumi[t], p_lo, sc_lo);
+                sumi[t] = _mm512_dpwssd_epi32(sumi[t], p_hi, sc_hi);
+            }
+        }
+        UNROLL_T for (int t = 0; t < nt; t++) {
+            float da = actK(act, as, t, i)->d;
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), _mm512_set1_ps(d * da), acc[t]);
+        }
+    }
+    UNROLL_T for (int t = 0; t < nt; t++)
+        y[(size_t)t * ys] = _mm512_reduce_add_ps(acc[t]);
+}
+
+/* ---- Q4_K / Q5_K on 512-bit registers -------------------------------------
+ * A 32-byte chunk of qs holds sub-blocks 2c (low nibbles) and 2c+1 (high
+ * nibbles), i.e. elements 64c..64c+63 in order once the two nibble halves
+ * sit in the two 256-bit halves of a zmm: one 64-byte act load per chunk
+ * and token. Scales go to the int16 pairs with vpermw; mins as in AVX2. */
+INLINE void qkz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
+                     float *y, size_t ys, int five)
+{
+    const size_t bytes = five ? sizeof(struct block_q5_K) : sizeof(struct block_q4_K);
+    __m512 acc[QT_TILE_T];
+    __m128 accm[QT_TILE_T];
+    UNROLL_T for (int t = 0; t < nt; t++) {
+        acc[t] = _mm512_setzero_ps();
+        accm[t] = _mm_setzero_ps();
+    }
+    const __m256i m4 = _mm256_set1_epi8(15), b4 = _mm256_set1_epi8(0x10);
+    for (int i = 0; i < cols / QK_K; i++, w += bytes) {
+        const struct block_q4_K *k4 = (const void *)w;
+        const struct block_q5_K *k5 = (const void *)w;
+        const uint8_t *qs = five ? k5->qs : k4->qs;
+        uint8_t sc[8], m[8];
+        unpack_scales_k4(five ? k5->scales : k4->scales, sc, m);
+        __m512i sc16z = _mm512_castsi128_si512(
+            _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)sc)));
+        __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)m));
+        float d = f16s(k4->d), dmin = f16s(k4->dmin);
+        __m256i hbits = five ? loadu256(k5->qh) : _mm256_setzero_si256();
+        __m512i sumi[QT_TILE_T];
+        UNROLL_T for (int t = 0; t < nt; t++)
+            sumi[t] = _mm512_setzero_si512();
+        _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+            __m256i q = loadu256(qs + 32 * c);
+            __m256i lo = _mm256_and_si256(q, m4);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            if (five) {
+                __m256i h = _mm256_srli_epi16(hbits, 2 * c);
+                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(h, 4), b4));
+                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(h, 3), b4));
+            }
+            __m512i qz = join256(lo, hi);
+            __m512i idx = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * c)),
+                                             _mm256_set1_epi16((short)(2 * c + 1)), 1);
+            __m512i scv = _mm512_permutexvar_epi16(idx, sc16z);
+            UNROLL_T for (int t = 0; t < nt; t++) {
+                const int8_t *a = actK(act, as, t, i)->qs + 64 * c;
+                __m512i p = _mm512_maddubs_epi16(qz, _mm512_loadu_si512((const void *)a));
+                sumi[t] = _mm512_dpwssd_epi32(sumi[t], p, scv);
+            }
+        }
+        UNROLL_T for (int t = 0; t < nt; t++) {
+            const struct block_q8_K *a = actK(act, as, t, i);
+            __m256i bs = loadu256(a->bsums);
+            __m128i bs8 = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+            __m128i pm = _mm_madd_epi16(mins16, bs8);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), _mm512_set1_ps(d * a->d), acc[t]);
+            accm[t] = _mm_fmadd_ps(_mm_cvtepi32_ps(pm), _mm_set1_ps(dmin * a->d), accm[t]);
+        }
+    }
+    UNROLL_T for (int t = 0; t < nt; t++) {
+        __m128 mm = accm[t];
+        mm = _mm_add_ps(mm, _mm_movehl_ps(mm, mm));
+        mm = _mm_add_ss(mm, _mm_movehdup_ps(mm));
+        y[(size_t)t * ys] = _mm512_reduce_add_ps(acc[t]) - _mm_cvtss_f32(mm);
+    }
+}
+
+INLINE void q4_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
+                       float *y, size_t ys)
+{
+    qkz_tile(cols, w, act, as, nt, y, ys, 0);
+}
+INLINE void q5_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
+                       float *y, size_t ys)
+{
+    qkz_tile(cols, w, act, as, nt, y, ys, 1);
+}
+
+ROWS_FN(q4_Kz)
+ROWS_FN(q5_Kz)
+ROWS_FN(q6_Kz)
 ROWS_FN(q8_0z)
 ROWS_FN(q4_0z)
 ROWS_FN(q5_0z)
@@ -205,8 +344,8 @@ static void f16_to_f32_512(const qt_f16 *src, float *dst, int64_t n)
 #define TABLE(bf16_fn, act_bf16_fn)                                                     \
     {                                                                                   \
         .tile = QT_X86_TILE, .f32 = x86_rows_f32, .f16 = x86_rows_f16, .bf16 = bf16_fn, .q4_0 = x86_rows_q4_0z, \
-        .q5_0 = x86_rows_q5_0z, .q8_0 = x86_rows_q8_0z, .q4_K = x86_rows_q4_K,             \
-        .q5_K = x86_rows_q5_K, .q6_K = x86_rows_q6_K, .act_q8_32 = x86_act_q8_32,        \
+        .q5_0 = x86_rows_q5_0z, .q8_0 = x86_rows_q8_0z, .q4_K = x86_rows_q4_Kz,             \
+        .q5_K = x86_rows_q5_Kz, .q6_K = x86_rows_q6_Kz, .act_q8_32 = x86_act_q8_32,        \
         .act_q8_K = x86_act_q8_K, .act_bf16 = act_bf16_fn, .f16_to_f32 = f16_to_f32_512, \
         .f32_to_f16 = x86_f32_to_f16,                                                   \
     }

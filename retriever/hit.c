@@ -7,16 +7,19 @@
 #include "internal.h"
 
 int64_t rt_version_at(rt_handle *h, int64_t law_id, const char *date) {
-  sqlite3_stmt *st = NULL;
-  int64_t id = -1;
+  /* called for every hit (in_force): both forms stay prepared */
+  sqlite3_stmt **st = date ? &h->version_on : &h->version_now;
   const char *sql = date ? "SELECT id FROM versions WHERE law_id=?1 AND version_date<=?2 "
                            "ORDER BY version_date DESC, id DESC LIMIT 1"
                          : "SELECT id FROM versions WHERE law_id=?1 AND is_current";
-  if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-  sqlite3_bind_int64(st, 1, law_id);
-  if (date) sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  if (!*st && sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+    return -1;
+  int64_t id = -1;
+  sqlite3_bind_int64(*st, 1, law_id);
+  if (date) sqlite3_bind_text(*st, 2, date, -1, SQLITE_STATIC);
+  if (sqlite3_step(*st) == SQLITE_ROW) id = sqlite3_column_int64(*st, 0);
+  sqlite3_reset(*st);
+  sqlite3_clear_bindings(*st);
   return id;
 }
 

@@ -22,7 +22,7 @@ struct rt_handle {
   rt_weights weights;
   sqlite3_stmt *bm25[RT_BM25_VARIANTS];
   sqlite3_stmt *fill;    /* one hit's columns by article id */
-  sqlite3_stmt *applies; /* the version of a law that applies on a date */
+  sqlite3_stmt *version_on, *version_now; /* rt_version_at's two forms */
   sqlite3_stmt *df;      /* a term's document frequency */
   int64_t n_docs;        /* rows in the FTS table */
 };

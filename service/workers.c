@@ -4,6 +4,9 @@
  * the database underneath. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "svc.h"
 
@@ -59,6 +62,11 @@ static void *worker_main(void *arg) {
 static void *generator_main(void *arg) {
   svc *s = arg;
   unsigned epoch = 0;
+  /* Generation is long and batch-like; searches are short and interactive.
+   * A lower priority for this thread (Linux nices threads one by one)
+   * keeps search latency steady while a generation runs.
+   * (If it fails the thread keeps the default priority: not fatal.) */
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
   rt_handle *rt = fresh_handle(s, NULL, &epoch);
   task *t;
   while ((t = tq_pop(&s->genq))) {

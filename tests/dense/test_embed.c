@@ -426,13 +426,16 @@ static void write_big(const env *e, const char *variant) {
 }
 
 /* Vectors in a database being written by another process; -1 while it
- * cannot be read (missing, locked, no table yet). */
+ * cannot be read (missing, mid-write, no table yet).  nolock: a reader's
+ * shared lock would make the writer's commit fail with SQLITE_BUSY. */
 static int64_t stored_vectors(const char *path) {
   if (!fx_file_exists(path)) return -1;
+  char uri[1024];
+  snprintf(uri, sizeof uri, "file:%s?mode=ro&nolock=1", path);
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
   int64_t n = -1;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+  if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
       sqlite3_prepare_v2(db, "SELECT count(*) FROM dense_vectors", -1, &st, NULL) == SQLITE_OK &&
       sqlite3_step(st) == SQLITE_ROW)
     n = sqlite3_column_int64(st, 0);

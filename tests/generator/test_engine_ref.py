@@ -96,19 +96,12 @@ def test_model(exe, path):
         toks.append(int(top[0]))
     check(agree, "%s greedy continuation differs from reference" % name)
     gen, whole, prompt = (bytes.fromhex(lines[i]) for i in (1, 2, 3))
-    rest = whole[len(prompt):] if whole.startswith(prompt) else None
-    try:
-        rest.decode("utf-8")
-        check(gen == rest, "%s streamed text != detokenized prompt+output minus prompt" % name)
-        print("  streamed %d bytes == decoded text" % len(gen))
-    except (AttributeError, UnicodeDecodeError):
-        # random ids whose bytes are not UTF-8: the stream must still be
-        try:
-            gen.decode("utf-8")
-            check(True, "")
-            print("  streamed %d bytes, valid UTF-8 (raw bytes were not)" % len(gen))
-        except UnicodeDecodeError:
-            check(False, "%s streamed text is not valid UTF-8" % name)
+    # the stream shows whole characters only, and bytes that cannot form
+    # one as U+FFFD (what Python's "replace" does too)
+    rest = whole[len(prompt):] if whole.startswith(prompt) else b""
+    want = rest.decode("utf-8", "replace").encode("utf-8")
+    check(gen == want, "%s streamed text != decoded prompt+output minus prompt" % name)
+    print("  streamed %d bytes == decoded text (%d raw bytes)" % (len(gen), len(rest)))
 
     # embeddings: all layers + mean, one layer + last
     for layers, pool in ((0, "mean"), (1, "last"), (1, "mean")):

@@ -109,6 +109,9 @@ static void test_type_table(void **state)
     float x[32] = {0}, y[32];
     assert_int_equal(qt_dequantize_row(QT_Q8_0, x, y, 31), -1);
     assert_int_equal(qt_dequantize_row(99, x, y, 32), -1);
+    assert_int_equal(qt_dequantize_row(99, x, y, 0), -1);
+    assert_int_equal(qt_quantize_row(99, x, y, 0), -1);
+    assert_int_equal(qt_dequantize_row(QT_Q4_K, x, y, 0), 0); /* empty row */
 }
 
 /* ---- F16 / BF16 ---------------------------------------------------------- */

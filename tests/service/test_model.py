@@ -94,13 +94,21 @@ check(0 < after - before < 150, "generation cancelled early (%d tokens)" % (afte
 check(any('"status":499' in l for l in srv.log), "disconnect logged as 499")
 
 # SIGTERM while a generation is in flight: it finishes, then the server exits.
+def in_flight():
+    _, _, data = srv.request("GET", "/metrics")
+    return int(re.search(r"^lawqa_requests_in_flight (\d+)", data.decode(), re.M).group(1))
+
+
+for _ in range(500):  # the cancelled request above may still be winding down
+    if in_flight() == 0:
+        break
+    time.sleep(0.01)
 late = []
 t = threading.Thread(target=lambda: late.append(
     srv.request("POST", "/v1/answer", {"question": Q, "max_tokens": 200, "temperature": 0})))
 t.start()
-for _ in range(100):
-    _, _, data = srv.request("GET", "/metrics")
-    if re.search(r"^lawqa_requests_in_flight [1-9]", data.decode(), re.M):
+for _ in range(500):
+    if in_flight() > 0:
         break
     time.sleep(0.01)
 check(srv.term() == 0, "clean exit after drain")
