@@ -1,6 +1,6 @@
 /* dense_bench — numbers behind the dense arm's design (docs/dense.md).
  *
- *   dense_bench faiss [N [DIM [QUERIES]]]       flat IP vs HNSW32 on random
+ *   dense_bench faiss [N [DIM [QUERIES [flat|flat,hnsw]]]]  flat IP vs HNSW32 on random
  *                                               unit vectors: build time,
  *                                               search p50/p95, recall@10
  *   dense_bench embed MODEL LAYERS THREADS [N]  gen_embed throughput (tok/s)
@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <faiss/c_api/Index_c.h>
+#include <faiss/c_api/utils/distances_c.h>
 #include <sqlite3.h>
 
 #include "embed_store.h"
@@ -28,6 +29,7 @@ static double now_s(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
 
 static double cpu_s(void) {
   struct timespec ts;
@@ -80,7 +82,7 @@ static double recall10(const idx_t *truth, const idx_t *got, int nq) {
   return hit / (10.0 * nq);
 }
 
-static int bench_faiss(size_t n, int d, int nq) {
+static int bench_faiss(size_t n, int d, int nq, const char *kinds) {
   float *x = malloc(sizeof(float) * n * (size_t)d);
   float *q = malloc(sizeof(float) * (size_t)nq * (size_t)d);
   int64_t *ids = malloc(sizeof(int64_t) * n);
@@ -105,11 +107,18 @@ static int bench_faiss(size_t n, int d, int nq) {
     return fprintf(stderr, "%s\n", err), 1;
   printf("flat IP                build %.1f s\n", now_s() - t0);
   time_search("flat IP", flat, q, nq, d, truth);
+  /* FAISS scans with its own loops below 20 queries; BLAS (OpenBLAS's
+   * SIMD sgemm) may be faster for a single query on a generic build. */
+  faiss_set_distance_compute_blas_threshold(1);
+  time_search("flat IP (BLAS)", flat, q, nq, d, got);
+  faiss_set_distance_compute_blas_threshold(20);
   faiss_Index_free(flat);
+  if (!strstr(kinds, "hnsw")) goto done;
   t0 = now_s();
+  double c0 = cpu_s();
   if (ix_vec_build_as("IDMap,HNSW32", x, ids, n, d, &hnsw, err, sizeof err))
     return fprintf(stderr, "%s\n", err), 1;
-  printf("HNSW32                 build %.1f s\n", now_s() - t0);
+  printf("HNSW32                 build %.1f s (%.1f CPU s)\n", now_s() - t0, cpu_s() - c0);
   int efs[] = {32, 64, 128};
   for (size_t i = 0; i < sizeof efs / sizeof *efs; i++) {
     char name[32];
@@ -119,6 +128,7 @@ static int bench_faiss(size_t n, int d, int nq) {
     printf("%-22s recall@10 %.3f\n", name, recall10(truth, got, nq));
   }
   faiss_Index_free(hnsw);
+done:
   free(x), free(q), free(ids), free(truth), free(got);
   return 0;
 }
@@ -210,14 +220,15 @@ static int bench_corpus(const char *path, const char *db_path) {
 }
 
 int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0); /* lines appear as they are measured */
   if (argc >= 2 && strcmp(argv[1], "faiss") == 0)
     return bench_faiss(argc > 2 ? (size_t)atol(argv[2]) : 60000, argc > 3 ? atoi(argv[3]) : 896,
-                       argc > 4 ? atoi(argv[4]) : 200);
+                       argc > 4 ? atoi(argv[4]) : 200, argc > 5 ? argv[5] : "flat,hnsw");
   if (argc >= 5 && strcmp(argv[1], "embed") == 0)
     return bench_embed(argv[2], atoi(argv[3]), atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 64);
   if (argc == 4 && strcmp(argv[1], "corpus") == 0) return bench_corpus(argv[2], argv[3]);
   fprintf(stderr,
-          "usage: dense_bench faiss [N [DIM [QUERIES]]]\n"
+          "usage: dense_bench faiss [N [DIM [QUERIES [flat|flat,hnsw]]]]\n"
           "       dense_bench embed MODEL LAYERS THREADS [TEXTS]\n"
           "       dense_bench corpus MODEL DB\n");
   return 2;

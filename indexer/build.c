@@ -29,6 +29,8 @@ typedef struct {
   ix_stats *stats;
   uint64_t *hashes; /* content hashes already indexed, sorted */
   size_t n_hashes;
+  uint64_t *added; /* hashes added by this build (a batch may repeat a document) */
+  size_t n_added, cap_added;
   sqlite3 *db; /* the temporary database, opened at the first change */
   ix_store *store;
   char *err;
@@ -167,7 +169,25 @@ static void progress(size_t done, size_t total, void *ctx) {
 }
 
 static int is_known(const ix_build *b, uint64_t hash) {
-  return b->n_hashes && bsearch(&hash, b->hashes, b->n_hashes, sizeof hash, cmp_u64) != NULL;
+  if (b->n_hashes && bsearch(&hash, b->hashes, b->n_hashes, sizeof hash, cmp_u64)) return 1;
+  for (size_t i = 0; i < b->n_added; i++)
+    if (b->added[i] == hash) return 1;
+  return 0;
+}
+
+static int remember(ix_build *b, uint64_t hash) {
+  if (b->n_added == b->cap_added) {
+    size_t cap = b->cap_added ? 2 * b->cap_added : 256;
+    uint64_t *p = realloc(b->added, cap * sizeof *p);
+    if (!p) {
+      snprintf(b->err, b->errlen, "out of memory");
+      return -1;
+    }
+    b->added = p;
+    b->cap_added = cap;
+  }
+  b->added[b->n_added++] = hash;
+  return 0;
 }
 
 static int add_doc(const st_doc *doc, void *ctx) {
@@ -178,7 +198,7 @@ static int add_doc(const st_doc *doc, void *ctx) {
     return 0;
   }
   if (!b->db && begin_tmp(b, 0)) return 1;
-  if (ix_store_doc(b->store, doc, b->err, b->errlen)) return 1;
+  if (ix_store_doc(b->store, doc, b->err, b->errlen) || remember(b, doc->content_hash)) return 1;
   b->stats->versions_added++;
   return 0;
 }
@@ -305,6 +325,7 @@ static int build_end(ix_build *b, int failed, double t0) {
   if (rc) unlink(b->tmp_path);
   if (!rc) ix_embed_cleanup(b->final_path);
   free(b->hashes);
+  free(b->added);
   if (b->lock_fd >= 0) close(b->lock_fd);
   b->stats->seconds = now_s() - t0;
   return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dense.h"
+#include "expand.h"
 #include "internal.h"
 #include "statutes.h"
 
@@ -53,6 +54,7 @@ typedef struct {
   const rt_weights *w;
   int64_t law_id; /* -1: any law */
   int depth;
+  rt_prior *prior; /* expand_prior.c: law-category prior, NULL when off */
   cands c;
   char *err;
   size_t errlen;
@@ -205,6 +207,11 @@ static int by_fused(const void *a, const void *b) {
 
 static void fuse(search *s) {
   const double w[3] = {s->w->w_citation, s->w->w_bm25, s->w->w_dense};
+  /* expand_prior.c: the law-category prior reorders the BM25 candidates
+   * (left as they are if it runs out of memory) */
+  if (s->c.n)
+    rt_prior_rerank(s->prior, s->c.n, sizeof *s->c.v, &s->c.v[0].id, &s->c.v[0].s[ARM_BM25],
+                    &s->c.v[0].r[ARM_BM25]);
   for (size_t i = 0; i < s->c.n; i++) {
     cand *x = &s->c.v[i];
     x->fused = 0;
@@ -271,6 +278,8 @@ static int prepare(search *s, const char *query, rt_query *q) {
   }
   s->depth = s->w->depth > 0 ? s->w->depth : 100;
   if (s->depth < q->k) s->depth = q->k;
+  s->prior = rt_prior_begin(s->h);
+  s->depth = rt_prior_candidates(s->prior, s->depth);
   return 0;
 }
 
@@ -285,7 +294,10 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
   int rc = -1, oom = 0;
   if (prepare(&s, query, &qq)) goto done;
   if (citation_arm(&s, query)) goto done;
-  match = rt_match_expr(h, query, s.w, &oom);
+  char *expanded = rt_expand_query(query); /* expand.c: statute words first */
+  match = expanded ? rt_match_expr(h, expanded, s.w, &oom) : NULL;
+  if (!expanded) oom = 1;
+  free(expanded);
   if (oom) {
     snprintf(err, errlen, "out of memory");
     goto done;
@@ -302,6 +314,7 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
   rc = emit(&s, out);
 done:
   free(match);
+  rt_prior_end(s.prior);
   free(s.c.v);
   if (rc) rt_result_free(out);
   return rc;

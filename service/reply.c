@@ -109,6 +109,19 @@ static void req_line(struct evhttp_request *req, char *line, size_t n, char *rem
   }
 }
 
+static void on_sent(struct evhttp_request *req, void *arg) {
+  (void)req;
+  svc *s = arg;
+  s->writing--;
+}
+
+void track_write(svc *s, struct evhttp_request *req) {
+  /* A request whose client is gone is freed at once, never written. */
+  if (!evhttp_request_get_connection(req)) return;
+  evhttp_request_set_on_complete_cb(req, on_sent, s);
+  s->writing++;
+}
+
 void reply_raw(svc *s, struct evhttp_request *req, route_id r, double t0, int status,
                const char *ctype, const void *body, size_t len) {
   char line[1024], remote[64];
@@ -118,6 +131,7 @@ void reply_raw(svc *s, struct evhttp_request *req, route_id r, double t0, int st
   if (status == 503) evhttp_add_header(h, "Retry-After", "1");
   struct evbuffer *b = evbuffer_new();
   if (b && len) evbuffer_add(b, body, len);
+  track_write(s, req);
   evhttp_send_reply(req, status, status_reason(status), b);
   if (b) evbuffer_free(b);
   log_request(s, line, remote, r, status, len, svc_now_ms() - t0);

@@ -27,10 +27,16 @@ static void apply_defaults(svc_opts *o) {
   if (o->cache_entries == 0) o->cache_entries = 1024;
 }
 
+/* Exits once no request is in flight and every reply has been flushed to
+ * its client; a client that stops reading gets two seconds, and the whole
+ * drain is bounded by the request timeout. */
 static void drain_tick(evutil_socket_t fd, short what, void *arg) {
   (void)fd, (void)what;
   svc *s = arg;
-  if (s->inflight == 0 || svc_now_ms() > s->drain_deadline) event_base_loopexit(s->base, NULL);
+  double now = svc_now_ms();
+  if (s->inflight == 0 && s->idle_since == 0) s->idle_since = now;
+  bool flushed = s->inflight == 0 && (s->writing <= 0 || now - s->idle_since > 2000);
+  if (flushed || now > s->drain_deadline) event_base_loopexit(s->base, NULL);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg) {

@@ -76,6 +76,8 @@ struct svc {
   bool draining;
   double drain_deadline;
   int inflight;               /* loop: tasks alive */
+  int writing;                /* loop: replies handed to evhttp, not yet flushed */
+  double idle_since;          /* loop: draining, when inflight reached 0 */
 
   tqueue work, genq;
   struct worker *pool;        /* retrieval threads */
@@ -137,6 +139,9 @@ void reply_raw(svc *s, struct evhttp_request *req, route_id r, double t0, int st
 void log_request(svc *s, const char *line, const char *remote, route_id r, int status,
                  size_t bytes, double ms);
 char *error_body(const char *code, const char *msg);
+/* Counts req as a reply being written until evhttp has flushed it (the
+ * drain waits for that). */
+void track_write(svc *s, struct evhttp_request *req);
 const char *method_name(struct evhttp_request *req);
 const char *status_reason(int status);
 

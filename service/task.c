@@ -93,6 +93,7 @@ static void send_final(task *t, int status, const char *body, int retry_after) {
   }
   struct evbuffer *b = evbuffer_new();
   if (b && len) evbuffer_add(b, body, len);
+  track_write(t->s, req);
   evhttp_send_reply(req, status, status_reason(status), b);
   if (b) evbuffer_free(b);
   log_request(t->s, t->line, t->remote, t->route, status, len, svc_now_ms() - t->t0);
@@ -112,6 +113,7 @@ static void start_stream(task *t) {
 
 static void end_stream(task *t, int status_for_log) {
   unhook_close(t);
+  track_write(t->s, t->req);
   evhttp_send_reply_end(t->req);
   log_request(t->s, t->line, t->remote, t->route, status_for_log, t->bytes_out,
               svc_now_ms() - t->t0);

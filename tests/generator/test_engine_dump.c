@@ -7,7 +7,8 @@
  *                                                  produces greedily (hex)
  *   test_engine_dump embed MODEL LAYERS mean|last TEXT...
  *                                                  per text: its ids, its vector
- * IDS is comma-separated. */
+ * IDS is comma-separated.  LAWQA_TEST_THREADS sets the thread count
+ * (default 2). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   char err[256];
-  gen_load_params lp = {.n_threads = 2, .n_ctx = 0};
+  /* LAWQA_TEST_THREADS picks other splits (1, 3: the decode paths differ) */
+  const char *th = getenv("LAWQA_TEST_THREADS");
+  gen_load_params lp = {.n_threads = th ? atoi(th) : 2, .n_ctx = 0};
   gen_model *m = gen_load(argv[2], &lp, err, sizeof err);
   if (!m) {
     fprintf(stderr, "%s\n", err);

@@ -112,7 +112,7 @@ static void test_many_dispatches(void **state)
         long per = (long)nth * (nth + 1) / 2;
         /* more threads than this machine's 2 cores make each dispatch wait
          * for the scheduler, so fewer rounds there */
-        int rounds = nth <= 2 ? 10000 : 1000;
+        int rounds = nth <= 2 ? 4000 : 500;
         for (int it = 0; it < rounds; it++) {
             tp_run(tp, sum_task, &j);
             assert_int_equal(atomic_load(&j.total), per * (it + 1));

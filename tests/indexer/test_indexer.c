@@ -137,6 +137,15 @@ static void test_index_docs_versions(void **state) {
   assert_int_equal(st.versions, 3);
   assert_int_equal(stat(db_path, &after), 0);
   assert_int_equal(before.st_ino, after.st_ino);
+
+  /* a batch that repeats a document stores it once */
+  synth_doc d;
+  synth_make(&d, "测试重复条例", "行政法规", "2012-02-02", 444, v1_texts, 1);
+  const st_doc *dup[] = {&d.doc, &d.doc};
+  assert_int_equal(ix_index_docs(db_path, dup, 2, NULL, &st, err, sizeof err), 0);
+  assert_int_equal(st.versions_added, 1);
+  assert_int_equal(st.files_unchanged, 1);
+  assert_int_equal(st.versions, 4);
   synth_rmdir(dir);
 }
 
