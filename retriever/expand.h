@@ -36,9 +36,10 @@ char *rt_expand_query(const char *query);
  * A layperson's question is far more often answered by the Civil Code or a
  * national law than by one of the thousands of administrative regulations
  * that share its words.  BM25 cannot know that; a prior per law category
- * can.  Each BM25 candidate's score gets beta * ln(weight(category)) added
- * (weights in (0, 1], so only lowered), and the BM25 ranks are recomputed
- * before fusion; explicit citations are not touched.
+ * can.  Each BM25 candidate's score gets beta * ln(weight) added, where
+ * weight is its law's own (for the laws listed) or its category's, relative
+ * to the Civil Code's (1); the BM25 ranks are then recomputed before
+ * fusion.  Explicit citations are not touched.
  *
  * The weights are compiled in (data/priors.tsv, via expand_data.c); a file
  * named DB.priors next to the database (same lines: "category<TAB>weight",
@@ -47,7 +48,7 @@ char *rt_expand_query(const char *query);
 
 typedef struct {
   const char *category; /* 民法典, 司法解释, 行政法规 … as the indexer stores it */
-  double weight;        /* in (0, 1]; a category not listed gets default_weight */
+  double weight;        /* > 0; a category not listed gets default_weight */
 } rt_category_prior;
 
 extern const rt_category_prior rt_category_priors[];

@@ -38,7 +38,7 @@ def count_new(srv):
 
 docs = [doc(i) for i in range(N)]
 outcomes = set()
-for attempt, delay in enumerate((0.0, 0.05, 0.2)):
+for attempt, delay in enumerate((0.0, 0.05, 0.2, 1.0, 3.0, 8.0)):
     srv = H.Server(db, "--api-key-file", keyfile)
     before = count_new(srv)
     st, j = srv.json("POST", "/v1/index", docs, auth)
@@ -60,7 +60,10 @@ for attempt, delay in enumerate((0.0, 0.05, 0.2)):
     q = urllib.parse.quote("崩溃测试第7号法")
     st, j = srv.json("GET", "/v1/laws/%s/articles/40" % q)
     check((st == 200) == (after == N), "articles present exactly when the laws are")
-    outcomes.add("new" if after == N and before != N else "old" if after == before else "mix")
+    outcome = "new" if after == N and before != N else "old" if after == before else "mix"
+    print("attempt %d: killed %.2f s after the job left the queue (state %s): %s database"
+          % (attempt, delay, state, outcome))
+    outcomes.add(outcome)
     check(srv.term() == 0, "clean exit")
     if after == N:
         break

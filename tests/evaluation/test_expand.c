@@ -1,0 +1,97 @@
+/* The retriever's query expansion (retriever/expand.c) and the category
+ * prior's reranking (retriever/expand_prior.c), on hand-made inputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "expand.h"
+
+static void test_expands_colloquial_words(void **state) {
+  (void)state;
+  char *q = rt_expand_query("老公打人");
+  assert_non_null(q);
+  assert_non_null(strstr(q, "配偶"));
+  assert_non_null(strstr(q, "故意伤害"));
+  /* The question itself follows the added terms. */
+  assert_non_null(strstr(q, "老公打人"));
+  assert_true(strstr(q, "配偶") < strstr(q, "老公打人"));
+  free(q);
+}
+
+static void test_longest_phrase_wins(void **state) {
+  (void)state;
+  /* 欠钱不还 holds 欠钱 and 不还钱 does not apply; 还款 comes from the long one. */
+  char *q = rt_expand_query("朋友欠钱不还");
+  assert_non_null(q);
+  assert_non_null(strstr(q, "清偿"));
+  assert_non_null(strstr(q, "逾期"));
+  free(q);
+}
+
+static void test_no_repeats_and_plain_copy(void **state) {
+  (void)state;
+  /* 借条 maps to 借条 and 借款: 借条 is already in the query. */
+  char *q = rt_expand_query("借条");
+  assert_non_null(q);
+  assert_null(strstr(q, "借条 "));
+  assert_non_null(strstr(q, "借款"));
+  free(q);
+  q = rt_expand_query("第二百六十四条");
+  assert_string_equal(q, "第二百六十四条");
+  free(q);
+  q = rt_expand_query("");
+  assert_string_equal(q, "");
+  free(q);
+}
+
+static void test_fillers_blanked(void **state) {
+  (void)state;
+  char *q = rt_expand_query("请问合伙合同怎么办");
+  assert_non_null(q);
+  assert_null(strstr(q, "请问"));
+  assert_null(strstr(q, "怎么办"));
+  assert_non_null(strstr(q, "合伙合同"));
+  free(q);
+}
+
+typedef struct {
+  int64_t id;
+  double score;
+  int rank;
+} cand;
+
+static void test_rerank_without_prior_is_noop(void **state) {
+  (void)state;
+  cand c[2] = {{1, 9.0, 1}, {2, 8.0, 2}};
+  assert_int_equal(rt_prior_rerank(NULL, 2, sizeof *c, &c[0].id, &c[0].score, &c[0].rank), 0);
+  assert_int_equal(c[0].rank, 1);
+  assert_int_equal(c[1].rank, 2);
+  assert_true(rt_prior_candidates(NULL, 100) == 100);
+}
+
+static void test_tables_sane(void **state) {
+  (void)state;
+  assert_true(rt_thesaurus_len > 100);
+  /* Longest first: the matcher relies on it. */
+  for (size_t i = 1; i < rt_thesaurus_len; i++)
+    assert_true(strlen(rt_thesaurus[i - 1].phrase) >= strlen(rt_thesaurus[i].phrase));
+  for (size_t i = 0; i < rt_category_priors_len; i++)
+    assert_true(rt_category_priors[i].weight > 0 && rt_category_priors[i].weight <= 1.0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_expands_colloquial_words),
+      cmocka_unit_test(test_longest_phrase_wins),
+      cmocka_unit_test(test_no_repeats_and_plain_copy),
+      cmocka_unit_test(test_fillers_blanked),
+      cmocka_unit_test(test_rerank_without_prior_is_noop),
+      cmocka_unit_test(test_tables_sane),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
