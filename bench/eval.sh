@@ -50,4 +50,18 @@ if [ "$CV" = 1 ]; then
     "$LAWQA" eval --db "$OUT/cv$f.db" --set "$EVAL/lecoqa/train.json" --kind lecoqa \
       --folds 5 --holdout $f --no-unresolved | sed "s/^/fold $f: /" | tee -a "$OUT/summary.txt"
   done
+  # Mean over the held-out folds, weighted by their question counts.
+  /usr/bin/python3 - "$OUT/summary.txt" <<'PY' | tee -a "$OUT/summary.txt"
+import re, sys
+text = open(sys.argv[1], encoding='utf-8').read().splitlines()
+total, n = {}, 0
+for f in range(1, 6):
+    block = [l[len('fold %d: ' % f):] for l in text if l.startswith('fold %d: ' % f)]
+    q = int(re.match(r'lecoqa: (\d+)', block[0]).group(1))
+    n += q
+    for line in block[2:]:
+        name = line[:26].strip()
+        total[name] = total.get(name, 0.0) + float(line[26:].split()[0]) * q
+print('5-fold CV mean: ' + '  '.join('%s %.4f' % (k, v / n) for k, v in total.items()))
+PY
 fi

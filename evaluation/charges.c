@@ -95,27 +95,30 @@ static double name_coverage(const char *name, const char *facts) {
 int ev_predict_charges(rt_handle *h, const char *question, char **out, size_t cap, size_t *n) {
   char err[256];
   rt_result res;
-  rt_query q = {.k = 1, .law = "刑法", .no_cases = true};
+  /* The first hit that defines a charge: general-part articles (自首, 缓刑)
+   * rank high for any facts but name no charge. */
+  rt_query q = {.k = 20, .law = "刑法", .no_cases = true};
   const char *facts = strncmp(question, "事实:", strlen("事实:")) ? question
                                                                   : question + strlen("事实:");
   *n = 0;
   if (rt_search(h, facts, &q, &res, err, sizeof err) != 0) return -1;
-  if (res.n && res.hits[0].kind == RT_ARTICLE && cap) {
-    const ev_charge *best = NULL;
+  const ev_charge *best = NULL;
+  for (size_t h_i = 0; h_i < res.n && !best && cap; h_i++) {
+    if (res.hits[h_i].kind != RT_ARTICLE) continue;
     double best_cov = -1.0;
     for (size_t i = 0; i < ev_charge_table_len; i++) {
       const char *a = ev_charge_table[i].articles;
       bool match = false;
       for (; *a && !match; a += strcspn(a, ","), a += *a == ',')
-        match = strtol(a, NULL, 10) == res.hits[0].number;
+        match = strtol(a, NULL, 10) == res.hits[h_i].number;
       if (!match) continue;
       double cov = name_coverage(ev_charge_table[i].name, facts);
       if (cov > best_cov) best_cov = cov, best = &ev_charge_table[i];
     }
-    if (best) {
-      size_t len = strlen(best->name) - strlen("罪");
-      if ((out[0] = strndup(best->name, len)) != NULL) *n = 1;
-    }
+  }
+  if (best) {
+    size_t len = strlen(best->name) - strlen("罪");
+    if ((out[0] = strndup(best->name, len)) != NULL) *n = 1;
   }
   rt_result_free(&res);
   return 0;

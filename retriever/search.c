@@ -292,6 +292,10 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
               .errlen = errlen};
   char *match = NULL;
   int rc = -1, oom = 0;
+  /* One read transaction for the whole search: otherwise SQLite takes and
+   * drops its file lock (fcntl + fstat) around every statement, a quarter
+   * of the CPU time of a search with 100 hits. */
+  int in_txn = sqlite3_exec(h->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
   if (prepare(&s, query, &qq)) goto done;
   if (citation_arm(&s, query)) goto done;
   char *expanded = rt_expand_query(query); /* expand.c: statute words first */
@@ -313,6 +317,7 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
   fuse(&s);
   rc = emit(&s, out);
 done:
+  if (in_txn) sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
   free(match);
   rt_prior_end(s.prior);
   free(s.c.v);
