@@ -90,18 +90,23 @@ int cmd_generate(int argc, char **argv) {
     fprintf(stderr, "lawqa generate: %s\n", err);
     return 1;
   }
-  char *rendered = NULL;
-  if (chat) {
+  int32_t *ids = NULL;
+  int n_ids = 0;
+  if (chat) { /* the message is encoded as plain text: no control tokens from its content */
     gen_message msg = {"user", chat};
-    rendered = gen_chat_render(m, &msg, 1, 1, err, sizeof err);
-    if (!rendered) {
+    n_ids = gen_chat_tokenize(m, &msg, 1, 1, NULL, 0, err, sizeof err);
+    ids = n_ids >= 0 ? malloc((size_t)(n_ids > 0 ? n_ids : 1) * sizeof *ids) : NULL;
+    if (n_ids >= 0 && !ids) snprintf(err, sizeof err, "out of memory");
+    if (!ids || gen_chat_tokenize(m, &msg, 1, 1, ids, n_ids, err, sizeof err) != n_ids) {
       fprintf(stderr, "lawqa generate: %s\n", err);
+      free(ids);
       gen_free(m);
       return 1;
     }
   }
   gen_stats st;
-  int rc = gen_generate(m, chat ? rendered : prompt, &p, print_piece, NULL, &st, err, sizeof err);
+  int rc = chat ? gen_generate_tokens(m, ids, n_ids, &p, print_piece, NULL, &st, err, sizeof err)
+                : gen_generate(m, prompt, &p, print_piece, NULL, &st, err, sizeof err);
   printf("\n");
   if (rc)
     fprintf(stderr, "lawqa generate: %s\n", err);
@@ -111,7 +116,7 @@ int cmd_generate(int argc, char **argv) {
             st.prompt_tokens, st.generated_tokens, stop_name(st.stop),
             st.prefill_s > 0 ? (st.prompt_tokens - st.reused_tokens) / st.prefill_s : 0,
             st.decode_s > 0 ? st.generated_tokens / st.decode_s : 0);
-  free(rendered);
+  free(ids);
   gen_free(m);
   return rc ? 1 : 0;
 }

@@ -52,6 +52,8 @@ static bool is_punct(uint32_t c) {
          (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65) || c == 0xFFFD;
 }
 
+/* Both sides go through the same folding: punctuation and blanks dropped,
+ * full-width digits and letters read as ASCII ones. */
 char *ev_bare_text(const char *text) {
   const char *s = skip_answer_prefix(text ? text : "");
   char *out = malloc(strlen(s) + 1);
@@ -66,7 +68,9 @@ char *ev_bare_text(const char *text) {
       free(out);
       return NULL;
     }
-    if (n == 1 && !is_punct(cp[0])) {
+    if (n == 1 && cp[0] >= 0xFF01 && cp[0] <= 0xFF5E && !is_punct(cp[0]))
+      out[k++] = (char)(cp[0] - 0xFEE0); /* full-width digit or letter: its ASCII form */
+    else if (n == 1 && !is_punct(cp[0])) {
       memcpy(out + k, s, l);
       k += l;
     }

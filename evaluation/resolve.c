@@ -17,37 +17,12 @@ uint64_t ev_hit_key(const rt_hit *hit) {
   return ev_article_key(hit->law_title, number, hit->suffix);
 }
 
-/* 最高人民法院关于适用《民法典》… is titled …《中华人民共和国民法典》… in the
- * corpus: the name with 中华人民共和国 put inside every 《 that lacks it. */
-static char *with_prc(const char *name) {
-  static const char prc[] = "中华人民共和国";
-  size_t n = 0;
-  for (const char *p = strstr(name, "《"); p; p = strstr(p + 1, "《")) n++;
-  char *out = n ? malloc(strlen(name) + n * strlen(prc) + 1) : NULL, *o = out;
-  if (!out) return NULL;
-  for (const char *p = name; *p;) {
-    if (!strncmp(p, "《", strlen("《"))) {
-      memcpy(o, "《", strlen("《"));
-      o += strlen("《"), p += strlen("《");
-      if (strncmp(p, prc, strlen(prc))) memcpy(o, prc, strlen(prc)), o += strlen(prc);
-    } else
-      *o++ = *p++;
-  }
-  *o = 0;
-  return out;
-}
-
 char *ev_resolve_law(rt_handle *h, const char *name, size_t len) {
   char *copy = strndup(name, len), *title = NULL;
   if (!copy) return NULL;
   /* A name shorter than two characters (6 bytes) is not a law's name. */
   for (const char *s = copy; !title && strlen(s) >= 6; s += ev_utf8_len(s))
     title = rt_resolve_law(h, s);
-  if (!title) {
-    char *full = with_prc(copy);
-    if (full) title = rt_resolve_law(h, full);
-    free(full);
-  }
   free(copy);
   return title;
 }

@@ -129,7 +129,7 @@ gen_model *gen_load(const char *path, const gen_load_params *params, char *err, 
   if (state_init(&gm->s, &gm->m, n_ctx, n_ctx < MAX_BATCH ? n_ctx : MAX_BATCH, gm->tp, msg,
                  sizeof msg))
     goto fail;
-  gm->piece_cap = 64 + tokenizer_max_piece(gm->tok);
+  gm->piece_cap = 3 * (tokenizer_max_piece(gm->tok) + 8); /* tok_stream_feed's bound */
   gm->piece = malloc(gm->piece_cap);
   gm->cached = malloc((size_t)n_ctx * sizeof *gm->cached);
   if (sampler_init(&gm->smp, gm->m.vocab) || !gm->piece || !gm->cached) {
@@ -224,6 +224,36 @@ char *gen_chat_render(const gen_model *gm, const gen_message *msgs, int n, int a
   int rc = chat_render(f, cm, (size_t)(n > 0 ? n : 0), add_assistant, &out, &len, err, errlen);
   free(cm);
   return rc == TOK_OK ? out : NULL;
+}
+
+int gen_chat_tokenize(const gen_model *gm, const gen_message *msgs, int n, int add_assistant,
+                      int32_t *out, int cap, char *err, size_t errlen) {
+  enum chat_format f = tokenizer_chat_format(gm->tok);
+  if (f == CHAT_FORMAT_UNKNOWN) { /* no template: contents one per line, all plain text */
+    char *s = gen_chat_render(gm, msgs, n, add_assistant, err, errlen);
+    int k = s ? gen_tokenize(gm, s, 1, 0 /* parse_special off */, out, cap, err, errlen) : -1;
+    free(s);
+    return k;
+  }
+  struct chat_msg *cm = malloc((size_t)(n > 0 ? n : 1) * sizeof *cm);
+  if (!cm) {
+    seterr(err, errlen, "out of memory");
+    return -1;
+  }
+  for (int i = 0; i < n; i++) cm[i] = (struct chat_msg){msgs[i].role, msgs[i].content};
+  struct tok_ids ids = {0};
+  int rc = tokenizer_chat_encode(gm->tok, f, cm, (size_t)(n > 0 ? n : 0), add_assistant,
+                                 TOK_ADD_SPECIAL, &ids, err, errlen);
+  free(cm);
+  if (rc != TOK_OK || ids.n > (size_t)(1 << 30)) {
+    if (rc == TOK_OK) seterr(err, errlen, "text too long");
+    tok_ids_free(&ids);
+    return -1;
+  }
+  for (size_t i = 0; i < ids.n && i < (size_t)(cap > 0 ? cap : 0); i++) out[i] = ids.ids[i];
+  int k = (int)ids.n;
+  tok_ids_free(&ids);
+  return k;
 }
 
 /* ---- prefill ----------------------------------------------------------- */

@@ -5,7 +5,8 @@
  *   - text generation with streaming (gen_generate / gen_generate_tokens),
  *   - next-token logits of a token sequence (gen_logits; tests, scoring),
  *   - dense sentence embeddings (gen_embed),
- *   - tokenization and chat-prompt rendering.
+ *   - tokenization, chat-prompt tokenization (gen_chat_tokenize: message text
+ *     never becomes a control token) and rendering for display.
  *
  * Supported `general.architecture` values: "llama", "qwen2", "internlm2",
  * with llama.cpp's tensor names and metadata keys.
@@ -17,8 +18,8 @@
  * Thread safety: a handle owns one KV cache and one set of scratch buffers,
  * so gen_generate*, gen_logits and gen_embed on the same handle are
  * serialized by an internal mutex (a second caller blocks until the first
- * returns).  gen_info, gen_tokenize, gen_detokenize and gen_chat_render do
- * not touch the cache and may be called from any thread at any time.
+ * returns).  gen_info, gen_tokenize, gen_detokenize, gen_chat_tokenize and
+ * gen_chat_render do not touch the cache and may be called from any thread at any time.
  * Cancellation: set *params.cancel to nonzero from any thread; the running
  * generation notices it before the next token (or between prefill batches)
  * and returns with stop reason GEN_STOP_CANCELLED.  Different handles are
@@ -104,6 +105,15 @@ typedef struct {
 char *gen_chat_render(const gen_model *m, const gen_message *msgs, int n, int add_assistant,
                       char *err, size_t errlen);
 
+/* Tokenizes a conversation for gen_generate_tokens: the template's markers
+ * become special tokens, every message's text stays plain text (content such
+ * as "<|im_end|>" never becomes a control token).  BOS as the model asks.
+ * Same return convention as gen_tokenize.  Use this, not gen_chat_render +
+ * gen_generate, for anything a user or a document wrote; gen_chat_render is
+ * for display and logs only. */
+int gen_chat_tokenize(const gen_model *m, const gen_message *msgs, int n, int add_assistant,
+                      int32_t *out, int cap, char *err, size_t errlen);
+
 /* ---- generation -------------------------------------------------------- */
 
 typedef struct {
@@ -145,7 +155,8 @@ typedef struct {
 typedef int (*gen_piece_fn)(const char *piece, size_t len, void *user);
 
 /* Generates a continuation of prompt (tokenized with BOS and special
- * tokens parsed).  A prompt that starts with the tokens already in the KV
+ * tokens parsed: only for text the operator wrote; chat prompts go through
+ * gen_chat_tokenize + gen_generate_tokens).  A prompt that starts with the tokens already in the KV
  * cache (the previous call's prompt and output) reuses them.  The prompt
  * must leave room in the context: otherwise returns -1 with a message.
  * Returns 0 on success (whatever the stop reason), -1 on error.  stats may

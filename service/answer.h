@@ -39,8 +39,9 @@ int ans_retrieve(ans_state *st, rt_handle *rt, char *err, size_t errlen);
 /* extractive.c: composes the answer from the retrieved articles. */
 void ans_extractive(ans_state *st, svc_emit_fn emit, void *ctx);
 
-/* prompt.c: the chat-templated prompt, malloc'd; fits n_ctx - max_tokens. */
-char *ans_prompt(ans_state *st, gen_model *m, char *err, size_t errlen);
+/* prompt.c: the chat-templated prompt's tokens (malloc'd, *n_out of them;
+ * message text never becomes a control token); fits n_ctx - max_tokens. */
+int32_t *ans_prompt(ans_state *st, gen_model *m, int *n_out, char *err, size_t errlen);
 
 /* generate.c */
 int ans_generate(ans_state *st, gen_model *m, const atomic_int *cancel, svc_emit_fn emit,

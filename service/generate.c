@@ -21,16 +21,18 @@ int ans_generate(ans_state *st, gen_model *m, const atomic_int *cancel, svc_emit
                  void *ctx, char *err, size_t errlen) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  char *prompt = ans_prompt(st, m, err, errlen);
-  if (!prompt) return -1;
+  int n_ids = 0;
+  int32_t *ids = ans_prompt(st, m, &n_ids, err, errlen);
+  if (!ids) return -1;
   gen_params p;
   gen_params_default(&p);
   p.max_tokens = st->max_tokens;
   p.temperature = (float)st->temperature;
   p.cancel = cancel;
   piece_ctx pc = {st, emit, ctx};
-  int rc = gen_generate(m, prompt, &p, on_piece, &pc, &st->gs, err, errlen);
-  free(prompt);
+  /* gen_generate_tokens refuses a prompt that leaves no room in the context */
+  int rc = gen_generate_tokens(m, ids, n_ids, &p, on_piece, &pc, &st->gs, err, errlen);
+  free(ids);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   st->generation_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
   st->generated = true;

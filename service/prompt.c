@@ -1,6 +1,7 @@
 /* prompt — the retrieved articles as a numbered reference block, the
  * question, and the structure the answer must follow, rendered through
- * the model's chat template.  References are dropped from the end (and
+ * the model's chat template (messages encoded as plain text, see
+ * gen_chat_tokenize).  References are dropped from the end (and
  * then shortened) until the prompt leaves room for max_tokens. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,25 +42,42 @@ static char *user_message(const ans_state *st, prompt_level lv, int n_refs, size
   return sbuf_take(&b);
 }
 
-static char *render(const ans_state *st, gen_model *m, prompt_level lv, int n_refs,
-                    size_t max_chars, char *err, size_t errlen) {
+/* The prompt's tokens: the model's chat template with every message (the
+ * question, the references, the history) encoded as plain text, so none of
+ * them can produce a control token such as <|im_end|>.  Returns a malloc'd
+ * array and its length in *n_out, or NULL with a message. */
+static int32_t *tokenize(const ans_state *st, gen_model *m, prompt_level lv, int n_refs,
+                         size_t max_chars, int *n_out, char *err, size_t errlen) {
   char *user = user_message(st, lv, n_refs, max_chars);
-  if (!user) return NULL;
+  if (!user) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
   size_t n = st->n_history + 2, k = 0;
   gen_message *msgs = calloc(n, sizeof *msgs);
-  char *out = NULL;
-  if (msgs) {
+  int32_t *ids = NULL;
+  if (!msgs) snprintf(err, errlen, "out of memory");
+  else {
     if (lv == FULL) msgs[k++] = (gen_message){"system", system_prompt};
     for (size_t i = 0; i < st->n_history; i++) msgs[k++] = st->history[i];
     msgs[k++] = (gen_message){"user", user};
-    out = gen_chat_render(m, msgs, (int)k, 1, err, errlen);
+    int need = gen_chat_tokenize(m, msgs, (int)k, 1, NULL, 0, err, errlen);
+    if (need >= 0) {
+      ids = malloc((size_t)(need > 0 ? need : 1) * sizeof *ids);
+      if (!ids) snprintf(err, errlen, "out of memory");
+      else if (gen_chat_tokenize(m, msgs, (int)k, 1, ids, need, err, errlen) != need) {
+        free(ids);
+        ids = NULL;
+      } else
+        *n_out = need;
+    }
   }
   free(msgs);
   free(user);
-  return out;
+  return ids;
 }
 
-char *ans_prompt(ans_state *st, gen_model *m, char *err, size_t errlen) {
+int32_t *ans_prompt(ans_state *st, gen_model *m, int *n_out, char *err, size_t errlen) {
   const gen_info *info = gen_model_info(m);
   int room = info->n_ctx - st->max_tokens;
   if (room < info->n_ctx / 2) room = info->n_ctx / 2; /* keep half for the prompt */
@@ -67,20 +85,16 @@ char *ans_prompt(ans_state *st, gen_model *m, char *err, size_t errlen) {
     int n_refs = lv == BARE ? 0 : (int)st->arts.n;
     size_t max_chars = 600;
     for (;;) {
-      char *p = render(st, m, lv, n_refs, max_chars, err, errlen);
-      if (!p) return NULL;
-      int32_t first;
-      int need = gen_tokenize(m, p, 1, 1, &first, 1, err, errlen);
-      if (need < 0) {
-        free(p);
-        return NULL;
-      }
+      int need = 0;
+      int32_t *ids = tokenize(st, m, lv, n_refs, max_chars, &need, err, errlen);
+      if (!ids) return NULL;
       if (need <= room) {
         st->refs_used = n_refs;
         if (st->max_tokens > info->n_ctx - need) st->max_tokens = info->n_ctx - need;
-        return p;
+        *n_out = need;
+        return ids;
       }
-      free(p);
+      free(ids);
       if (n_refs > 1) n_refs--;
       else if (n_refs == 1 && max_chars >= 40) max_chars /= 2;
       else break;

@@ -138,5 +138,52 @@ size_t st_law_aliases(const char *title, char **out, size_t cap) {
     char *a = strdup(ABBREV[i].alias);
     if (a) out[n++] = a;
   }
+  /* A law cited inside the title is usually written short:
+   * 最高人民法院关于适用《中华人民共和国民法典》…的解释 is cited as
+   * …适用《民法典》…, so the key also comes without 中华人民共和国 after 《. */
+  if (n < cap) {
+    static const char open[] = "《", prc[] = "中华人民共和国";
+    size_t tl = strlen(title);
+    char *t = malloc(tl + 1), *o = t;
+    for (const char *p = title; t && *p;) {
+      bool after_open = p > title + 2 && !memcmp(p - 3, open, 3);
+      if (after_open && !strncmp(p, prc, strlen(prc))) {
+        p += strlen(prc);
+        continue;
+      }
+      *o++ = *p++;
+    }
+    if (t) *o = '\0';
+    char *a = t && strlen(t) != tl ? st_law_key(t, strlen(t)) : NULL;
+    free(t);
+    if (a && *a && !have(out, n, a))
+      out[n++] = a;
+    else
+      free(a);
+  }
+  /* An edition year in the title, 宪法修正案（2004年）, is also written
+   * 宪法修正案2004年 and 2004年宪法修正案. */
+  size_t kl = strlen(key);
+  static const size_t yl = sizeof "(2004年)" - 1; /* ( four digits 年 ) */
+  if (kl > yl && key[kl - 1] == ')' && key[kl - yl] == '(' &&
+      !memcmp(key + kl - 4, "年", 3)) {
+    bool digits = true;
+    for (size_t i = kl - yl + 1; i < kl - 4; i++) digits = digits && key[i] >= '0' && key[i] <= '9';
+    const char *base = key, *year = key + kl - yl + 1;
+    size_t bl = kl - yl, yrl = yl - 2;
+    for (int form = 0; digits && form < 2 && n < cap; form++) {
+      char *a = malloc(kl + 1);
+      if (!a) break;
+      if (form == 0)
+        memcpy(a, base, bl), memcpy(a + bl, year, yrl);
+      else
+        memcpy(a, year, yrl), memcpy(a + yrl, base, bl);
+      a[bl + yrl] = '\0';
+      if (have(out, n, a))
+        free(a);
+      else
+        out[n++] = a;
+    }
+  }
   return n;
 }

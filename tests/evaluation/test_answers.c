@@ -25,6 +25,9 @@ static void test_lawbench_text(void **state) {
   t = ev_bare_text("答案:第一款，甲。,“乙”（一）");
   assert_string_equal(t, "第一款甲乙一");
   free(t);
+  t = ev_bare_text("第１２条 ＡＢ；12条AB");
+  assert_string_equal(t, "第12条AB12条AB");
+  free(t);
 }
 
 static void test_answer_numbers(void **state) {

@@ -85,6 +85,25 @@ static void test_aliases(void **state) {
   assert_string_equal(v[0], "劳动合同法");
   free_all(v, n);
 
+  /* a law named inside the title is also keyed in its short form */
+  n = st_law_aliases("最高人民法院关于适用《中华人民共和国民法典》有关担保制度的解释", v, 16);
+  assert_string_equal(v[0], "最高人民法院关于适用中华人民共和国民法典有关担保制度的解释");
+  assert_true(has(v, n, "最高人民法院关于适用民法典有关担保制度的解释"));
+  free_all(v, n);
+  n = st_law_aliases("国务院关于中华人民共和国某某事项的规定", v, 16);
+  assert_int_equal(n, 1); /* 中华人民共和国 outside 《》 stays */
+  free_all(v, n);
+
+  /* an edition year in the title: with and without brackets, year first */
+  n = st_law_aliases("中华人民共和国宪法修正案（2004年）", v, 16);
+  assert_string_equal(v[0], "宪法修正案(2004年)");
+  assert_true(has(v, n, "宪法修正案2004年"));
+  assert_true(has(v, n, "2004年宪法修正案"));
+  free_all(v, n);
+  n = st_law_aliases("中华人民共和国宪法修正案（第一号）", v, 16);
+  assert_int_equal(n, 1);
+  free_all(v, n);
+
   /* cap is honoured and the key always comes first */
   n = st_law_aliases("中华人民共和国刑事诉讼法", v, 1);
   assert_int_equal(n, 1);
