@@ -232,14 +232,12 @@ static void dequant_q6_K(const struct block_q6_K *b, float *y, int64_t nb)
         for (int h = 0; h < 2; h++, y += 128, ql += 64, qh += 32, sc += 8) {
             for (int l = 0; l < 32; l++) {
                 int is = l / 16;
-                int q1 = ((ql[l] & 15) | ((qh[l] >> 0) & 3) << 4) - 32;
-                int q2 = ((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4) - 32;
-                int q3 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
-                int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
-                y[l] = d * sc[is] * (float)q1;
-                y[l + 32] = d * sc[is + 2] * (float)q2;
-                y[l + 64] = d * sc[is + 4] * (float)q3;
-                y[l + 96] = d * sc[is + 6] * (float)q4;
+                int q[4];
+                qt_q6_K_unpack(ql, qh, l, q);
+                y[l] = d * sc[is] * (float)q[0];
+                y[l + 32] = d * sc[is + 2] * (float)q[1];
+                y[l + 64] = d * sc[is + 4] * (float)q[2];
+                y[l + 96] = d * sc[is + 6] * (float)q[3];
             }
         }
     }

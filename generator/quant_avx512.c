@@ -281,13 +281,8 @@ INLINE void qkz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, 
             sumi[t] = _mm512_setzero_si512();
         _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
             __m256i q = loadu256(qs + 32 * c);
-            __m256i lo = _mm256_and_si256(q, m4);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            if (five) {
-                __m256i h = _mm256_srli_epi16(hbits, 2 * c);
-                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(h, 4), b4));
-                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(h, 3), b4));
-            }
+            __m256i lo, hi;
+            qk_levels(q, hbits, c, five, m4, b4, &lo, &hi);
             __m512i qz = join256(lo, hi);
             __m512i idx = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * c)),
                                              _mm256_set1_epi16((short)(2 * c + 1)), 1);
@@ -300,18 +295,13 @@ INLINE void qkz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, 
         }
         UNROLL_T for (int t = 0; t < nt; t++) {
             const struct block_q8_K *a = actK(act, as, t, i);
-            __m256i bs = loadu256(a->bsums);
-            __m128i bs8 = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
-            __m128i pm = _mm_madd_epi16(mins16, bs8);
+            __m128i pm = qk_mins_dot(a, mins16);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), _mm512_set1_ps(d * a->d), acc[t]);
             accm[t] = _mm_fmadd_ps(_mm_cvtepi32_ps(pm), _mm_set1_ps(dmin * a->d), accm[t]);
         }
     }
     UNROLL_T for (int t = 0; t < nt; t++) {
-        __m128 mm = accm[t];
-        mm = _mm_add_ps(mm, _mm_movehl_ps(mm, mm));
-        mm = _mm_add_ss(mm, _mm_movehdup_ps(mm));
-        y[(size_t)t * ys] = _mm512_reduce_add_ps(acc[t]) - _mm_cvtss_f32(mm);
+        y[(size_t)t * ys] = _mm512_reduce_add_ps(acc[t]) - hsum4_ps(accm[t]);
     }
 }
 

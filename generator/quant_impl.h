@@ -76,6 +76,17 @@ static inline void qt_scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t
     }
 }
 
+/* The four signed 6-bit Q6_K values at l, l+32, l+64, l+96 of a 128-element
+ * half (ql: 64 bytes of low nibbles, qh: 32 bytes of high bit pairs).
+ * Shared by the dequantizer and the scalar dot so they cannot diverge. */
+static inline void qt_q6_K_unpack(const uint8_t *ql, const uint8_t *qh, int l, int q[4])
+{
+    q[0] = ((ql[l] & 15) | ((qh[l] >> 0) & 3) << 4) - 32;
+    q[1] = ((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4) - 32;
+    q[2] = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
+    q[3] = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
+}
+
 const struct qt_kernels *qt_kernels_scalar(void);
 #if defined(__x86_64__) || defined(__i386__)
 const struct qt_kernels *qt_kernels_avx2(void);

@@ -218,12 +218,10 @@ static float dot_q6_K(const uint8_t *w, const uint8_t *a, int n)
             const int8_t *sc = b[i].scales + 8 * h, *ya = y[i].qs + 128 * h;
             for (int l = 0; l < 32; l++) {
                 int is = l / 16;
-                int q1 = ((ql[l] & 15) | ((qh[l] >> 0) & 3) << 4) - 32;
-                int q2 = ((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4) - 32;
-                int q3 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
-                int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
-                sumi += sc[is] * q1 * ya[l] + sc[is + 2] * q2 * ya[l + 32] +
-                        sc[is + 4] * q3 * ya[l + 64] + sc[is + 6] * q4 * ya[l + 96];
+                int q[4];
+                qt_q6_K_unpack(ql, qh, l, q);
+                sumi += sc[is] * q[0] * ya[l] + sc[is + 2] * q[1] * ya[l + 32] +
+                        sc[is + 4] * q[2] * ya[l + 64] + sc[is + 6] * q[3] * ya[l + 96];
             }
         }
         s += qt_f16_to_f32(b[i].d) * y[i].d * (float)sumi;

@@ -348,6 +348,37 @@ INLINE void unpack_scales_k4(const uint8_t *q, uint8_t sc[8], uint8_t m[8])
 /* Q4_K (five = 0) and Q5_K (five = 1). Per super-block and token the
  * integer sum of sc * dot over the 8 sub-blocks is exact; mins meet the
  * act's 16-element sums through one madd. */
+/* Shared by the AVX2 (qk_tile) and AVX-512 (qkz_tile) Q4_K/Q5_K tiles,
+ * which unpacked and corrected chunks with the same code.
+ * qk_levels: chunk c (0..3) of 32 qs bytes as unsigned levels, low and
+ * high nibbles, plus the fifth bit from hbits when five. */
+INLINE void qk_levels(__m256i q, __m256i hbits, int c, int five, __m256i m4, __m256i b4,
+                      __m256i *lo, __m256i *hi)
+{
+    *lo = _mm256_and_si256(q, m4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+    if (five) {
+        __m256i h = _mm256_srli_epi16(hbits, 2 * c);
+        *lo = _mm256_or_si256(*lo, _mm256_and_si256(_mm256_slli_epi16(h, 4), b4));
+        *hi = _mm256_or_si256(*hi, _mm256_and_si256(_mm256_slli_epi16(h, 3), b4));
+    }
+}
+/* qk_mins_dot: the 8 sub-block mins times a's 16-element sums (added in
+ * pairs), as 4 int32 lanes. */
+INLINE __m128i qk_mins_dot(const struct block_q8_K *a, __m128i mins16)
+{
+    __m256i bs = loadu256(a->bsums);
+    __m128i bs8 = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+    return _mm_madd_epi16(mins16, bs8);
+}
+/* hsum4_ps: the sum of the 4 lanes of m, in the tiles' order. */
+INLINE float hsum4_ps(__m128 m)
+{
+    m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+}
+
 INLINE void qk_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt, float *y,
                     size_t ys, int five)
 {
@@ -373,13 +404,8 @@ INLINE void qk_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, i
             sumi[t] = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             __m256i q = loadu256(qs + 32 * c);
-            __m256i lo = _mm256_and_si256(q, m4);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            if (five) {
-                __m256i h = _mm256_srli_epi16(hbits, 2 * c);
-                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(h, 4), b4));
-                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(h, 3), b4));
-            }
+            __m256i lo, hi;
+            qk_levels(q, hbits, c, five, m4, b4, &lo, &hi);
             __m256i sc_lo = _mm256_set1_epi16(sc[2 * c]), sc_hi = _mm256_set1_epi16(sc[2 * c + 1]);
             UNROLL_T for (int t = 0; t < nt; t++) {
                 const int8_t *a = actK(act, as, t, i)->qs + 64 * c;
@@ -391,18 +417,13 @@ INLINE void qk_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, i
         }
         UNROLL_T for (int t = 0; t < nt; t++) {
             const struct block_q8_K *a = actK(act, as, t, i);
-            __m256i bs = loadu256(a->bsums);
-            __m128i bs8 = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
-            __m128i pm = _mm_madd_epi16(mins16, bs8);
+            __m128i pm = qk_mins_dot(a, mins16);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi[t]), _mm256_set1_ps(d * a->d), acc[t]);
             accm[t] = _mm_fmadd_ps(_mm_cvtepi32_ps(pm), _mm_set1_ps(dmin * a->d), accm[t]);
         }
     }
     UNROLL_T for (int t = 0; t < nt; t++) {
-        __m128 m = accm[t];
-        m = _mm_add_ps(m, _mm_movehl_ps(m, m));
-        m = _mm_add_ss(m, _mm_movehdup_ps(m));
-        y[(size_t)t * ys] = hsum_ps(acc[t]) - _mm_cvtss_f32(m);
+        y[(size_t)t * ys] = hsum_ps(acc[t]) - hsum4_ps(accm[t]);
     }
 }
 

@@ -51,6 +51,17 @@ int ans_generate(ans_state *st, gen_model *m, const atomic_int *cancel, svc_emit
  * sets *unverified to how many could not be verified. */
 cJSON *ans_verify(ans_state *st, rt_handle *rt, int *unverified);
 
+/* Shared by /v1/answer and /v1/chat/completions, which handled a task's
+ * retrieval and generation failures with the same code (t is a task *).
+ * ans_retrieve_task: retrieves for t; on failure answers 400 bad_query,
+ * ends t and returns nonzero.  ans_generate_task: generates for t (emit
+ * only when stream), counts the tokens; on failure reports
+ * generation_failed (an SSE error event when stream), ends t and returns
+ * nonzero.  On 0 the caller goes on to finish t. */
+struct task;
+int ans_retrieve_task(struct task *t, ans_state *st, rt_handle *rt);
+int ans_generate_task(struct task *t, ans_state *st, gen_model *m, bool stream, svc_emit_fn emit);
+
 /* result.c: the answer object (citations verified with rt). */
 cJSON *ans_result(ans_state *st, rt_handle *rt);
 

@@ -46,6 +46,17 @@ cJSON *body_json(task *t, size_t limit) {
   return j;
 }
 
+cJSON *body_object(task *t) {
+  cJSON *in = body_json(t, t->s->o.max_body);
+  if (!in) return NULL;
+  t->in = in;
+  if (!cJSON_IsObject(in)) {
+    task_reject(t, 400, "invalid_type", "the body must be a JSON object");
+    return NULL;
+  }
+  return in;
+}
+
 bool q_str(task *t, const char *name, bool required, const char **out) {
   const char *v = evhttp_find_header(&t->query, name);
   if (v && !svc_utf8_valid(v, strlen(v))) {

@@ -4,6 +4,8 @@
 #include <time.h>
 
 #include "answer.h"
+#include "sse.h"
+#include "svc.h"
 
 typedef struct {
   ans_state *st;
@@ -36,5 +38,17 @@ int ans_generate(ans_state *st, gen_model *m, const atomic_int *cancel, svc_emit
   clock_gettime(CLOCK_MONOTONIC, &t1);
   st->generation_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
   st->generated = true;
+  return rc;
+}
+
+int ans_generate_task(task *t, ans_state *st, gen_model *m, bool stream, svc_emit_fn emit) {
+  char err[256];
+  int rc = ans_generate(st, m, &t->cancel, stream ? emit : NULL, t, err, sizeof err);
+  atomic_fetch_add(&t->s->m.tokens_generated, (unsigned long long)st->gs.generated_tokens);
+  if (rc) {
+    if (stream) sse_error_event(t, "generation_failed", err);
+    else task_error(t, 500, "generation_failed", "%s", err);
+    task_done(t);
+  }
   return rc;
 }

@@ -40,28 +40,15 @@ static void finish(task *t, rt_handle *rt) {
 
 static void answer_gen(task *t, rt_handle *rt, gen_model *m) {
   answer_job *j = t->user;
-  char err[256];
   if (j->stream) task_stream_open(t, "text/event-stream; charset=utf-8");
-  int rc = ans_generate(&j->st, m, &t->cancel, j->stream ? emit_sse : NULL, t, err, sizeof err);
-  atomic_fetch_add(&t->s->m.tokens_generated, (unsigned long long)j->st.gs.generated_tokens);
-  if (rc) {
-    if (j->stream) sse_error_event(t, "generation_failed", err);
-    else task_error(t, 500, "generation_failed", "%s", err);
-    task_done(t);
-    return;
-  }
+  if (ans_generate_task(t, &j->st, m, j->stream, emit_sse)) return;
   finish(t, rt);
 }
 
 static void answer_work(task *t, rt_handle *rt, gen_model *m) {
   (void)m;
   answer_job *j = t->user;
-  char err[256];
-  if (ans_retrieve(&j->st, rt, err, sizeof err)) {
-    task_error(t, 400, "bad_query", "%s", err);
-    task_done(t);
-    return;
-  }
+  if (ans_retrieve_task(t, &j->st, rt)) return;
   if (t->s->model) {
     t->gen = answer_gen;
     task_to_generator(t);
@@ -73,13 +60,8 @@ static void answer_work(task *t, rt_handle *rt, gen_model *m) {
 }
 
 void h_answer(task *t) {
-  cJSON *in = body_json(t, t->s->o.max_body);
+  cJSON *in = body_object(t);
   if (!in) return;
-  t->in = in;
-  if (!cJSON_IsObject(in)) {
-    task_reject(t, 400, "invalid_type", "the body must be a JSON object");
-    return;
-  }
   svc_ask a = {.k = 5, .max_tokens = 512, .temperature = 0.3, .model_name = t->s->model_name};
   bool stream = false;
   if (!j_str(t, in, "question", true, &a.question) || !j_str(t, in, "as_of", false, &a.as_of) ||

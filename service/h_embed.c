@@ -124,13 +124,8 @@ static bool read_input(task *t, embed_job *j, const cJSON *in) {
 }
 
 void h_embeddings(task *t) {
-  cJSON *in = body_json(t, t->s->o.max_body);
+  cJSON *in = body_object(t);
   if (!in) return;
-  t->in = in;
-  if (!cJSON_IsObject(in)) {
-    task_reject(t, 400, "invalid_type", "the body must be a JSON object");
-    return;
-  }
   const char *model = NULL, *fmt = NULL;
   if (!j_str(t, in, "model", false, &model) || !j_str(t, in, "encoding_format", false, &fmt))
     return;

@@ -32,17 +32,26 @@ static void chat_free(void *p) {
   free(j);
 }
 
-static cJSON *chunk(const chat_job *j, const char *role, const char *content,
-                    const char *finish_reason) {
+/* The envelope that streamed chunks and the whole response share: id,
+ * object, created, model and one choice (index 0), returned in *choice. */
+static cJSON *completion(const chat_job *j, const char *object, cJSON **choice) {
   cJSON *o = cJSON_CreateObject();
   hj_str(o, "id", j->id);
-  hj_str(o, "object", "chat.completion.chunk");
+  hj_str(o, "object", object);
   cJSON_AddNumberToObject(o, "created", (double)j->created);
   hj_str(o, "model", j->model);
   cJSON *choices = cJSON_AddArrayToObject(o, "choices");
   cJSON *c = cJSON_CreateObject();
   cJSON_AddItemToArray(choices, c);
   cJSON_AddNumberToObject(c, "index", 0);
+  *choice = c;
+  return o;
+}
+
+static cJSON *chunk(const chat_job *j, const char *role, const char *content,
+                    const char *finish_reason) {
+  cJSON *c;
+  cJSON *o = completion(j, "chat.completion.chunk", &c);
   cJSON *d = cJSON_AddObjectToObject(c, "delta");
   if (role) hj_str(d, "role", role);
   if (content) hj_str(d, "content", content);
@@ -108,15 +117,8 @@ static void finish(task *t, rt_handle *rt) {
     send_chunk(t, last);
     sse_data(t, "[DONE]");
   } else {
-    cJSON *o = cJSON_CreateObject();
-    hj_str(o, "id", j->id);
-    hj_str(o, "object", "chat.completion");
-    cJSON_AddNumberToObject(o, "created", (double)j->created);
-    hj_str(o, "model", j->model);
-    cJSON *choices = cJSON_AddArrayToObject(o, "choices");
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddItemToArray(choices, c);
-    cJSON_AddNumberToObject(c, "index", 0);
+    cJSON *c;
+    cJSON *o = completion(j, "chat.completion", &c);
     cJSON *msg = cJSON_AddObjectToObject(c, "message");
     hj_str(msg, "role", "assistant");
     hj_str(msg, "content", cJSON_GetStringValue(cJSON_GetObjectItem(answer, "answer")));
@@ -141,28 +143,15 @@ static void open_stream(task *t) {
 
 static void chat_gen(task *t, rt_handle *rt, gen_model *m) {
   chat_job *j = t->user;
-  char err[256];
   open_stream(t);
-  int rc = ans_generate(&j->st, m, &t->cancel, j->stream ? emit_chunk : NULL, t, err, sizeof err);
-  atomic_fetch_add(&t->s->m.tokens_generated, (unsigned long long)j->st.gs.generated_tokens);
-  if (rc) {
-    if (j->stream) sse_error_event(t, "generation_failed", err);
-    else task_error(t, 500, "generation_failed", "%s", err);
-    task_done(t);
-    return;
-  }
+  if (ans_generate_task(t, &j->st, m, j->stream, emit_chunk)) return;
   finish(t, rt);
 }
 
 static void chat_work(task *t, rt_handle *rt, gen_model *m) {
   (void)m;
   chat_job *j = t->user;
-  char err[256];
-  if (ans_retrieve(&j->st, rt, err, sizeof err)) {
-    task_error(t, 400, "bad_query", "%s", err);
-    task_done(t);
-    return;
-  }
+  if (ans_retrieve_task(t, &j->st, rt)) return;
   if (t->s->model && !j->extractive) {
     t->gen = chat_gen;
     task_to_generator(t);
@@ -241,13 +230,8 @@ static bool read_messages(task *t, chat_job *j, const cJSON *msgs) {
 }
 
 void h_chat(task *t) {
-  cJSON *in = body_json(t, t->s->o.max_body);
+  cJSON *in = body_object(t);
   if (!in) return;
-  t->in = in;
-  if (!cJSON_IsObject(in)) {
-    task_reject(t, 400, "invalid_type", "the body must be a JSON object");
-    return;
-  }
   svc_ask a = {.k = 5, .max_tokens = 512, .temperature = 0.3, .model_name = t->s->model_name,
                .question = ""};
   const char *model = NULL;

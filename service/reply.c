@@ -48,6 +48,12 @@ char *error_body(const char *code, const char *msg) {
   return s ? s : strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
 }
 
+char *error_bodyv(const char *code, const char *fmt, va_list ap) {
+  char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  return error_body(code, msg);
+}
+
 /* A JSON string literal of s (for the log line). */
 static void log_str(sbuf *b, const char *s) {
   sbuf_puts(b, "\"");
@@ -151,12 +157,10 @@ void reply_json(svc *s, struct evhttp_request *req, route_id r, double t0, int s
 
 void reply_error(svc *s, struct evhttp_request *req, route_id r, double t0, int status,
                  const char *code, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  char *body = error_bodyv(code, fmt, ap);
   va_end(ap);
-  char *body = error_body(code, msg);
   reply_raw(s, req, r, t0, status, "application/json; charset=utf-8", body, strlen(body));
   free(body);
 }

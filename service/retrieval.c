@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "answer.h"
+#include "svc.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -23,5 +24,15 @@ int ans_retrieve(ans_state *st, rt_handle *rt, char *err, size_t errlen) {
   if (rt_search(rt, st->question, &qc, &st->cases, cerr, sizeof cerr))
     memset(&st->cases, 0, sizeof st->cases);
   st->retrieval_ms = now_ms() - t0;
+  return 0;
+}
+
+int ans_retrieve_task(task *t, ans_state *st, rt_handle *rt) {
+  char err[256];
+  if (ans_retrieve(st, rt, err, sizeof err)) {
+    task_error(t, 400, "bad_query", "%s", err);
+    task_done(t);
+    return -1;
+  }
   return 0;
 }

@@ -9,6 +9,7 @@
 #define LAWQA_SVC_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/queue.h>
@@ -139,6 +140,9 @@ void reply_raw(svc *s, struct evhttp_request *req, route_id r, double t0, int st
 void log_request(svc *s, const char *line, const char *remote, route_id r, int status,
                  size_t bytes, double ms);
 char *error_body(const char *code, const char *msg);
+/* error_body with the message formatted from fmt and ap (cut at 511
+ * bytes): the one place the printf-style error replies format it. */
+char *error_bodyv(const char *code, const char *fmt, va_list ap);
 /* Counts req as a reply being written until evhttp has flushed it (the
  * drain waits for that). */
 void track_write(svc *s, struct evhttp_request *req);
@@ -181,6 +185,10 @@ int keys_check(const svc *s, struct evhttp_request *req);
 /* body.c — the request body as validated JSON; on error rejects t and
  * returns NULL. */
 cJSON *body_json(task *t, size_t limit);
+/* The body (within s->o.max_body) as a JSON object, kept as t->in; on
+ * error rejects t and returns NULL.  Shared by the JSON POST handlers,
+ * which each repeated these checks. */
+cJSON *body_object(task *t);
 /* Query parameter helpers (t->query); return false after rejecting t. */
 bool q_int(task *t, const char *name, int lo, int hi, int def, int *out);
 bool q_str(task *t, const char *name, bool required, const char **out);

@@ -164,12 +164,10 @@ static void timeout_cb(evutil_socket_t fd, short what, void *arg) {
 }
 
 void task_reject(task *t, int status, const char *code, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  char *body = error_bodyv(code, fmt, ap);
   va_end(ap);
-  char *body = error_body(code, msg);
   send_final(t, status, body, status == 503 ? 1 : 0);
   free(body);
   task_free(t);
@@ -220,13 +218,12 @@ void task_json(task *t, int status, cJSON *body) {
 }
 
 void task_error(task *t, int status, const char *code, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  char *body = error_bodyv(code, fmt, ap);
   va_end(ap);
   free(t->out);
-  t->out = error_body(code, msg);
+  t->out = body;
   t->status = status;
 }
 
