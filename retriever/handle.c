@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dense.h"
+#include "expand.h"
 #include "indexer.h"
 #include "internal.h"
 
@@ -107,6 +108,7 @@ void rt_close(rt_handle *h) {
   sqlite3_finalize(h->version_now);
   sqlite3_finalize(h->df);
   rt_dense_close(h->dense);
+  rt_prior_end(h->prior);
   sqlite3_close(h->db);
   free(h->dense_note);
   free(h->db_path);

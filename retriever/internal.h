@@ -2,6 +2,7 @@
 #ifndef LAWQA_RETRIEVER_INTERNAL_H
 #define LAWQA_RETRIEVER_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,11 @@ struct rt_handle {
   sqlite3_stmt *version_on, *version_now; /* rt_version_at's two forms */
   sqlite3_stmt *df;      /* a term's document frequency */
   int64_t n_docs;        /* rows in the FTS table */
+  /* expand_prior.c's law-category prior, loaded on the first search and
+   * kept for the handle's life: reading DB.priors and preparing its
+   * statement per search was repeated I/O on the hot path. */
+  struct rt_prior *prior;
+  bool prior_loaded;
 };
 
 /* law.c: a law id by any name form, -1 when unknown. */

@@ -278,7 +278,11 @@ static int prepare(search *s, const char *query, rt_query *q) {
   }
   s->depth = s->w->depth > 0 ? s->w->depth : 100;
   if (s->depth < q->k) s->depth = q->k;
-  s->prior = rt_prior_begin(s->h);
+  if (!s->h->prior_loaded) {
+    s->h->prior = rt_prior_begin(s->h);
+    s->h->prior_loaded = true;
+  }
+  s->prior = s->h->prior;
   s->depth = rt_prior_candidates(s->prior, s->depth);
   return 0;
 }
@@ -319,7 +323,6 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
 done:
   if (in_txn) sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
   free(match);
-  rt_prior_end(s.prior);
   free(s.c.v);
   if (rc) rt_result_free(out);
   return rc;
