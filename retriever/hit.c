@@ -39,7 +39,9 @@ int64_t rt_article_id(rt_handle *h, int64_t version_id, int number, int suffix) 
   return id;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i) {
+/* A text column as a malloc'd string, "" for NULL; NULL only when out of
+ * memory. */
+char *rt_col_dup(sqlite3_stmt *st, int i) {
   const char *s = (const char *)sqlite3_column_text(st, i);
   return strdup(s ? s : "");
 }
@@ -76,16 +78,16 @@ int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *e
   }
   out->id = id;
   out->kind = (rt_kind)sqlite3_column_int(st, 0);
-  out->law_title = col_dup(st, 1);
-  out->law_short = col_dup(st, 2);
-  out->category = col_dup(st, 3);
-  out->version_date = col_dup(st, 4);
-  out->repealed_on = col_dup(st, 5);
+  out->law_title = rt_col_dup(st, 1);
+  out->law_short = rt_col_dup(st, 2);
+  out->category = rt_col_dup(st, 3);
+  out->version_date = rt_col_dup(st, 4);
+  out->repealed_on = rt_col_dup(st, 5);
   out->number = sqlite3_column_int(st, 6);
   out->suffix = sqlite3_column_int(st, 7);
-  out->label = col_dup(st, 8);
-  out->path = col_dup(st, 9);
-  out->text = col_dup(st, 10);
+  out->label = rt_col_dup(st, 8);
+  out->path = rt_col_dup(st, 9);
+  out->text = rt_col_dup(st, 10);
   int64_t version_id = sqlite3_column_int64(st, 11), law_id = sqlite3_column_int64(st, 12);
   sqlite3_reset(st);
   if (!out->law_title || !out->law_short || !out->category || !out->version_date ||

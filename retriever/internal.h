@@ -43,6 +43,9 @@ int64_t rt_law_id_suffix(rt_handle *h, const char *text, size_t len);
 bool rt_valid_date(const char *s);
 void rt_today(char out[11]);
 
+/* hit.c: a text column as a malloc'd string ("" for NULL). */
+char *rt_col_dup(sqlite3_stmt *st, int i);
+
 /* hit.c: fills a hit from an article id, in_force judged at date
  * (YYYY-MM-DD).  Returns 0, 1 when the id does not exist, -1 on error. */
 int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *err,

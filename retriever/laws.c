@@ -9,11 +9,6 @@ static const char *const cols =
     "SELECT l.title, l.short_title, l.category, v.version_date, v.first_date, v.repealed_on,"
     " v.n_articles FROM versions v JOIN laws l ON l.id=v.law_id ";
 
-static char *dup_col(sqlite3_stmt *st, int i) {
-  const char *s = (const char *)sqlite3_column_text(st, i);
-  return strdup(s ? s : "");
-}
-
 void rt_law_versions_free(rt_law_version *v, size_t n) {
   if (!v) return;
   for (size_t i = 0; i < n; i++) {
@@ -39,12 +34,12 @@ static int collect(rt_handle *h, sqlite3_stmt *st, rt_law_version **out, size_t 
       *out = p;
     }
     rt_law_version *v = &(*out)[(*n)++];
-    v->title = dup_col(st, 0);
-    v->short_title = dup_col(st, 1);
-    v->category = dup_col(st, 2);
-    v->version_date = dup_col(st, 3);
-    v->first_date = dup_col(st, 4);
-    v->repealed_on = dup_col(st, 5);
+    v->title = rt_col_dup(st, 0);
+    v->short_title = rt_col_dup(st, 1);
+    v->category = rt_col_dup(st, 2);
+    v->version_date = rt_col_dup(st, 3);
+    v->first_date = rt_col_dup(st, 4);
+    v->repealed_on = rt_col_dup(st, 5);
     v->n_articles = (size_t)sqlite3_column_int64(st, 6);
     if (!v->title || !v->short_title || !v->category || !v->version_date || !v->first_date ||
         !v->repealed_on)
