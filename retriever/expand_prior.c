@@ -1,6 +1,7 @@
 /* The law-category prior: see expand.h for why.  One statement per search
- * looks up each candidate's category; the weights come compiled in, or from
- * DB.priors when that file exists (cross-validation writes one per fold). */
+ * looks up each candidate's law; each law's weight is worked out once, when
+ * the prior is loaded, from the compiled-in values or from DB.priors when
+ * that file exists (cross-validation writes one per fold). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@ struct rt_prior {
   double weight[MAX_CATEGORIES];
   size_t n_laws;
   law_weight laws[MAX_LAWS]; /* a law's own weight, over its category's */
+  double *law_logw;          /* ln(weight) by laws.id, 0 .. max_law_id */
+  int64_t max_law_id;
 };
 
 static void set_law(rt_prior *p, const char *title, double w) {
@@ -73,6 +76,8 @@ static void read_overrides(rt_prior *p, const char *db_path) {
   fclose(f);
 }
 
+static int load_law_weights(rt_prior *p, sqlite3 *db);
+
 rt_prior *rt_prior_begin(rt_handle *h) {
   rt_prior *p = calloc(1, sizeof *p);
   if (!p) return NULL;
@@ -84,10 +89,10 @@ rt_prior *rt_prior_begin(rt_handle *h) {
   for (size_t i = 0; i < rt_law_priors_len; i++)
     set_law(p, rt_law_priors[i].category, rt_law_priors[i].weight);
   read_overrides(p, h->db_path);
-  if (p->beta == 0 ||
+  if (p->beta == 0 || load_law_weights(p, h->db) ||
       sqlite3_prepare_v2(h->db,
-                         "SELECT l.category, l.title FROM articles a JOIN versions v ON v.id=a.version_id"
-                         " JOIN laws l ON l.id=v.law_id WHERE a.id=?1",
+                         "SELECT v.law_id FROM articles a JOIN versions v ON v.id=a.version_id"
+                         " WHERE a.id=?1",
                          -1, &p->st, NULL) != SQLITE_OK) {
     rt_prior_end(p);
     return NULL;
@@ -95,26 +100,52 @@ rt_prior *rt_prior_begin(rt_handle *h) {
   return p;
 }
 
-/* ln(weight) of the category of article id. */
-static double log_weight(rt_prior *p, int64_t id) {
+/* ln(weight) of a law: its own weight if it has one, else its category's,
+ * else the default. */
+static double law_log_weight(const rt_prior *p, const char *category, const char *title) {
   double w = p->default_weight;
+  for (size_t i = 0; category && i < p->n; i++)
+    if (!strcmp(p->category[i], category)) {
+      w = p->weight[i];
+      break;
+    }
+  for (size_t i = 0; title && i < p->n_laws; i++)
+    if (!strcmp(p->laws[i].title, title)) {
+      w = p->laws[i].weight;
+      break;
+    }
+  return w > 0 ? log(w) : 0.0;
+}
+
+/* Fills law_logw for every law in the database; -1 on error. */
+static int load_law_weights(rt_prior *p, sqlite3 *db) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT max(id) FROM laws", -1, &st, NULL) != SQLITE_OK) return -1;
+  p->max_law_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (p->max_law_id < 0 || !(p->law_logw = calloc((size_t)p->max_law_id + 1, sizeof *p->law_logw)))
+    return -1;
+  if (sqlite3_prepare_v2(db, "SELECT id, category, title FROM laws", -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    int64_t id = sqlite3_column_int64(st, 0);
+    if (id >= 0 && id <= p->max_law_id)
+      p->law_logw[id] = law_log_weight(p, (const char *)sqlite3_column_text(st, 1),
+                                       (const char *)sqlite3_column_text(st, 2));
+  }
+  return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+}
+
+/* ln(weight) of the law of article id. */
+static double log_weight(rt_prior *p, int64_t id) {
+  double lw = p->default_weight > 0 ? log(p->default_weight) : 0.0;
   sqlite3_bind_int64(p->st, 1, id);
   if (sqlite3_step(p->st) == SQLITE_ROW) {
-    const char *c = (const char *)sqlite3_column_text(p->st, 0);
-    const char *t = (const char *)sqlite3_column_text(p->st, 1);
-    for (size_t i = 0; c && i < p->n; i++)
-      if (!strcmp(p->category[i], c)) {
-        w = p->weight[i];
-        break;
-      }
-    for (size_t i = 0; t && i < p->n_laws; i++)
-      if (!strcmp(p->laws[i].title, t)) {
-        w = p->laws[i].weight;
-        break;
-      }
+    int64_t law = sqlite3_column_int64(p->st, 0);
+    if (law >= 0 && law <= p->max_law_id) lw = p->law_logw[law];
   }
   sqlite3_reset(p->st);
-  return w > 0 ? log(w) : 0.0;
+  return lw;
 }
 
 typedef struct {
@@ -158,5 +189,6 @@ void rt_prior_end(rt_prior *p) {
   if (!p) return;
   sqlite3_finalize(p->st);
   for (size_t i = 0; i < p->n_laws; i++) free(p->laws[i].title);
+  free(p->law_logw);
   free(p);
 }
