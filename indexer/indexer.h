@@ -58,10 +58,26 @@ int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void 
  *   articles(id, version_id, kind, number, suffix, label, path, text)
  *   articles_fts(title, path, text)           FTS5, contentless, rowid =
  *                                             articles.id, tokenizer lawqa
- *   term_df(term PRIMARY KEY, df)             rows of articles_fts per term
- *   meta 'n_docs'                             rows of articles
+ *   postings(term PRIMARY KEY, df, data)      BM25 postings of each tokenizer
+ *                                             term over every row (all
+ *                                             versions): df = rows with the
+ *                                             term; data = per row, ids
+ *                                             ascending, varint(id - previous
+ *                                             id, starting from 0), then
+ *                                             varint(text tf << 2 | title? << 1
+ *                                             | path?), then varint(title tf)
+ *                                             if title?, varint(path tf) if
+ *                                             path? (unsigned LEB128 varints)
+ *   doc_stats(id = 1, n, data)                per article id 0 .. n-1,
+ *                                             IX_DOC_STATS_BYTES each: u32le
+ *                                             tokens in its three columns,
+ *                                             u32le version_id, u8 kind (all
+ *                                             zero for an unused id)
+ *   meta 'n_docs', 'n_tokens'                 rows of articles; tokens of all
+ *                                             rows (FTS5's bm25 statistics)
  * Dates are 'YYYY-MM-DD' text ('' when unknown).  is_current marks the
  * newest version of each law (latest version_date, then latest id). */
-#define IX_SCHEMA_VERSION 2
+#define IX_SCHEMA_VERSION 3
+#define IX_DOC_STATS_BYTES 9
 
 #endif

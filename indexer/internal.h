@@ -25,6 +25,10 @@ int ix_store_doc(ix_store *s, const st_doc *doc, char *err, size_t errlen);
 int ix_store_finish(ix_store *s, char *err, size_t errlen);
 void ix_store_close(ix_store *s);
 
+/* postings.c: rebuilds the postings and doc_stats tables (and meta
+ * n_docs, n_tokens) from the articles table. */
+int ix_postings_build(sqlite3 *db, char *err, size_t errlen);
+
 /* Counts for ix_stats from a finished database. */
 int ix_count(sqlite3 *db, ix_stats *stats, char *err, size_t errlen);
 

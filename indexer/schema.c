@@ -31,11 +31,13 @@ static const char *const schema_sql =
      * versions stay searchable for as-of queries. */
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
     "  title, path, text, content='', tokenize='lawqa');"
-    /* Document frequency of every FTS term, refreshed after each build:
-     * the retriever drops the most common terms of a query and keeps the
-     * rarest ones, which keeps bm25() cheap (its cost grows with every row
-     * a term matches) at almost no loss in ranking. */
-    "CREATE TABLE IF NOT EXISTS term_df(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;";
+    /* BM25 postings (postings.c): what FTS5's bm25() reads, laid out so
+     * that a search scores a question's terms without calling bm25() for
+     * every row they match.  See indexer.h for the blob layouts. */
+    "CREATE TABLE IF NOT EXISTS postings(term TEXT PRIMARY KEY, df INTEGER NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS doc_stats(id INTEGER PRIMARY KEY CHECK(id=1),"
+    "  n INTEGER NOT NULL, data BLOB NOT NULL);";
 
 int ix_schema_create(sqlite3 *db, char *err, size_t errlen) {
   char *msg = NULL;
@@ -64,8 +66,8 @@ int ix_schema_version(sqlite3 *db) {
   if (sqlite3_step(st) == SQLITE_ROW) n_tables = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
   if (n_tables == 0) return 0;
-  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st,
-                         NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, NULL) !=
+      SQLITE_OK)
     return -1;
   if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);

@@ -45,7 +45,8 @@ ix_store *ix_store_open(sqlite3 *db, char *err, size_t errlen) {
 
 void ix_store_close(ix_store *s) {
   if (!s) return;
-  for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(s->st[i]);
+  for (int i = 0; i < S_COUNT; i++)
+    sqlite3_finalize(s->st[i]);
   free(s);
 }
 
@@ -60,7 +61,9 @@ static int run(ix_store *s, sqlite3_stmt *st, char *err, size_t errlen) {
   return 0;
 }
 
-static const char *nz(const char *s) { return s ? s : ""; }
+static const char *nz(const char *s) {
+  return s ? s : "";
+}
 
 /* Alias priority: the canonical key beats other names, national texts beat
  * local (DLC) ones, and a case never takes a statute's name. */
@@ -99,7 +102,8 @@ static int64_t store_law(ix_store *s, const st_doc *doc, char *err, size_t errle
     }
   }
 done:
-  for (size_t i = 0; i < n; i++) free(aliases[i]);
+  for (size_t i = 0; i < n; i++)
+    free(aliases[i]);
   return id;
 }
 
@@ -148,24 +152,13 @@ int ix_store_finish(ix_store *s, char *err, size_t errlen) {
   static const char *const sql =
       "UPDATE versions SET is_current = (id = (SELECT v2.id FROM versions v2 "
       "WHERE v2.law_id = versions.law_id ORDER BY v2.version_date DESC, v2.id DESC LIMIT 1))";
-  static const char *const df_sql =
-      "DELETE FROM term_df;"
-      "CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, articles_fts, row);"
-      "INSERT INTO term_df SELECT term, doc FROM temp.fts_terms;"
-      "DROP TABLE temp.fts_terms;"
-      "INSERT OR REPLACE INTO meta SELECT 'n_docs', count(*) FROM articles;";
   char *msg = NULL;
   if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(err, errlen, "marking current versions: %s", msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
     return -1;
   }
-  if (sqlite3_exec(s->db, df_sql, NULL, NULL, &msg) != SQLITE_OK) {
-    snprintf(err, errlen, "counting terms: %s", msg ? msg : sqlite3_errmsg(s->db));
-    sqlite3_free(msg);
-    return -1;
-  }
-  return 0;
+  return ix_postings_build(s->db, err, errlen);
 }
 
 int ix_count(sqlite3 *db, ix_stats *stats, char *err, size_t errlen) {

@@ -40,8 +40,7 @@ rt_handle *rt_open(const char *db_path, char *err, size_t errlen) {
   return rt_open_model(db_path, NULL, err, errlen);
 }
 
-rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err,
-                         size_t errlen) {
+rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err, size_t errlen) {
   rt_handle *h = calloc(1, sizeof *h);
   if (!h || !(h->db_path = strdup(db_path))) {
     free(h);
@@ -70,8 +69,7 @@ rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err,
     version = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
   if (version != IX_SCHEMA_VERSION) {
-    snprintf(err, errlen, "%s is not a lawqa database (or was built by another version)",
-             db_path);
+    snprintf(err, errlen, "%s is not a lawqa database (or was built by another version)", db_path);
     goto fail;
   }
   if (sqlite3_prepare_v2(h->db, "SELECT value FROM meta WHERE key='n_docs'", -1, &st, NULL) ==
@@ -81,11 +79,12 @@ rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err,
   sqlite3_finalize(st);
   if (sqlite3_prepare_v3(h->db, fill_sql, -1, SQLITE_PREPARE_PERSISTENT, &h->fill, NULL) !=
           SQLITE_OK ||
-      sqlite3_prepare_v3(h->db, "SELECT df FROM term_df WHERE term=?1", -1,
+      sqlite3_prepare_v3(h->db, "SELECT df FROM postings WHERE term=?1", -1,
                          SQLITE_PREPARE_PERSISTENT, &h->df, NULL) != SQLITE_OK) {
     snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(h->db));
     goto fail;
   }
+  if (!(h->bm25 = rt_bm25_open(h->db, err, errlen))) goto fail;
   /* No vectors is not an error: the dense arm is simply off, and
    * rt_result.note says why. */
   char note[1024] = "";
@@ -102,7 +101,7 @@ fail:
 
 void rt_close(rt_handle *h) {
   if (!h) return;
-  for (int i = 0; i < RT_BM25_VARIANTS; i++) sqlite3_finalize(h->bm25[i]);
+  rt_bm25_close(h->bm25);
   sqlite3_finalize(h->fill);
   sqlite3_finalize(h->version_on);
   sqlite3_finalize(h->version_now);

@@ -11,9 +11,7 @@
 #include "retriever.h"
 
 struct rt_dense;
-
-/* BM25 statement variants: as_of given, law given, kind filter (3). */
-#define RT_BM25_VARIANTS 12
+typedef struct rt_bm25 rt_bm25;
 
 struct rt_handle {
   sqlite3 *db;
@@ -21,11 +19,11 @@ struct rt_handle {
   struct rt_dense *dense; /* NULL when the database has no vectors */
   char *dense_note;       /* why dense is off, or NULL */
   rt_weights weights;
-  sqlite3_stmt *bm25[RT_BM25_VARIANTS];
-  sqlite3_stmt *fill;    /* one hit's columns by article id */
+  rt_bm25 *bm25;                          /* bm25.c: the BM25 arm's scorer */
+  sqlite3_stmt *fill;                     /* one hit's columns by article id */
   sqlite3_stmt *version_on, *version_now; /* rt_version_at's two forms */
-  sqlite3_stmt *df;      /* a term's document frequency */
-  int64_t n_docs;        /* rows in the FTS table */
+  sqlite3_stmt *df;                       /* a term's document frequency */
+  int64_t n_docs;                         /* rows in the FTS table (every version) */
   /* expand_prior.c's law-category prior, loaded on the first search and
    * kept for the handle's life: reading DB.priors and preparing its
    * statement per search was repeated I/O on the hot path. */
@@ -48,17 +46,49 @@ char *rt_col_dup(sqlite3_stmt *st, int i);
 
 /* hit.c: fills a hit from an article id, in_force judged at date
  * (YYYY-MM-DD).  Returns 0, 1 when the id does not exist, -1 on error. */
-int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *err,
-                size_t errlen);
+int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *err, size_t errlen);
 /* The id of the version of law_id that applies on date (NULL = current),
  * or -1 when the law had no version yet. */
 int64_t rt_version_at(rt_handle *h, int64_t law_id, const char *date);
 /* An article of a version by number and suffix: its id or -1. */
 int64_t rt_article_id(rt_handle *h, int64_t version_id, int number, int suffix);
 
-/* match.c: a safe FTS5 MATCH expression for any user text (the rarest of
- * the query's tokens, each quoted, OR-ed), or NULL when the text has no
- * token that is in the index.  *oom is set when allocation failed. */
-char *rt_match_expr(rt_handle *h, const char *query, const rt_weights *w, int *oom);
+/* match.c: the terms a query is scored by.  The text is split by the
+ * index's own tokenizer (query mode); of its tokens that are in the index,
+ * the max_terms rarest with a document frequency of at most max_df of all
+ * rows are kept (the rarest two always), rarest first. */
+#define RT_MAX_TOKENS 256 /* distinct tokens looked at; the rest of a huge query is ignored */
+typedef struct {
+  char *tok; /* not NUL-terminated */
+  int len;
+  int64_t df;
+} rt_term;
+typedef struct {
+  rt_term t[RT_MAX_TOKENS];
+  int n;
+} rt_terms;
+/* Returns 0, or -1 when out of memory.  out->n is 0 when no token of the
+ * query is in the index.  Free with rt_terms_free. */
+int rt_query_terms(rt_handle *h, const char *query, const rt_weights *w, rt_terms *out);
+void rt_terms_free(rt_terms *t);
+
+/* bm25.c: FTS5's bm25() over the indexer's postings (indexer.h). */
+rt_bm25 *rt_bm25_open(sqlite3 *db, char *err, size_t errlen);
+void rt_bm25_close(rt_bm25 *b);
+typedef struct {
+  const char *as_of; /* versions in force then; NULL = current versions */
+  int64_t law_id;    /* -1: every law */
+  bool no_cases, only_cases;
+  double w_title, w_path, w_text; /* column weights, as bm25()'s arguments */
+} rt_bm25_filter;
+/* Scores the rows that have any of the terms (in this order, as FTS5 adds
+ * phrases) and returns the depth best that pass the filter, best first,
+ * ties by id: ids[] and scores[] hold depth entries.  Returns 0, or -1 with
+ * a message. */
+/* The law of an article, from memory; -1 for an unknown id. */
+int64_t rt_bm25_law(const rt_bm25 *b, int64_t id);
+int rt_bm25_search(rt_bm25 *b, const rt_term *terms, int n_terms, const rt_bm25_filter *f,
+                   int64_t *ids, double *scores, size_t depth, size_t *n_out, char *err,
+                   size_t errlen);
 
 #endif

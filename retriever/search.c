@@ -18,33 +18,57 @@ typedef struct {
 
 enum { ARM_CITATION, ARM_BM25, ARM_DENSE };
 
+/* The candidates of all arms, with an open-addressing index by id: an arm
+ * adds up to a few hundred ids, and a linear search per add was a tenth of
+ * a search's time. */
 typedef struct {
   cand *v;
   size_t n, cap;
+  uint32_t *slot; /* index in v + 1, 0 = empty; 2 * cap entries */
 } cands;
+
+static size_t slot_of(int64_t id, size_t mask) {
+  return (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 32) & mask;
+}
+
+static int cands_grow(cands *c) {
+  size_t cap = c->cap ? 2 * c->cap : 128;
+  cand *p = realloc(c->v, cap * sizeof *p);
+  if (!p) return -1;
+  c->v = p;
+  uint32_t *slot = calloc(2 * cap, sizeof *slot);
+  if (!slot) return -1;
+  for (size_t i = 0; i < c->n; i++) {
+    size_t j = slot_of(c->v[i].id, 2 * cap - 1);
+    while (slot[j])
+      j = (j + 1) & (2 * cap - 1);
+    slot[j] = (uint32_t)i + 1;
+  }
+  free(c->slot);
+  c->slot = slot;
+  c->cap = cap;
+  return 0;
+}
 
 /* Records that an arm ranked id at rank (1-based) with score. */
 static int cands_add(cands *c, int64_t id, int arm, int rank, double score) {
-  for (size_t i = 0; i < c->n; i++)
-    if (c->v[i].id == id) {
-      if (!c->v[i].r[arm]) {
-        c->v[i].r[arm] = rank;
-        c->v[i].s[arm] = score;
-      }
-      return 0;
+  if (c->n == c->cap && cands_grow(c)) return -1;
+  size_t mask = 2 * c->cap - 1, j = slot_of(id, mask);
+  for (; c->slot[j]; j = (j + 1) & mask) {
+    cand *x = &c->v[c->slot[j] - 1];
+    if (x->id != id) continue;
+    if (!x->r[arm]) {
+      x->r[arm] = rank;
+      x->s[arm] = score;
     }
-  if (c->n == c->cap) {
-    size_t cap = c->cap ? 2 * c->cap : 128;
-    cand *p = realloc(c->v, cap * sizeof *p);
-    if (!p) return -1;
-    c->v = p;
-    c->cap = cap;
+    return 0;
   }
   cand *x = &c->v[c->n++];
   memset(x, 0, sizeof *x);
   x->id = id;
   x->r[arm] = rank;
   x->s[arm] = score;
+  c->slot[j] = (uint32_t)c->n;
   return 0;
 }
 
@@ -88,59 +112,35 @@ static int citation_arm(search *s, const char *query) {
 
 /* ---- BM25 arm --------------------------------------------------------- */
 
-static sqlite3_stmt *bm25_stmt(search *s) {
-  int kind = s->q->only_cases ? 2 : s->q->no_cases ? 1 : 0;
-  int variant = (s->q->as_of ? 6 : 0) + (s->law_id >= 0 ? 3 : 0) + kind;
-  if (s->h->bm25[variant]) return s->h->bm25[variant];
-  static const char *const kinds[3] = {"", " AND a.kind<>2", " AND a.kind=2"};
-  char sql[1024];
-  /* CROSS JOIN keeps FTS5 as the outer loop: the planner must not drive
-   * from versions and re-run the MATCH per row. */
-  snprintf(sql, sizeof sql,
-           "SELECT a.id, bm25(articles_fts, ?1, ?2, ?3) AS s FROM articles_fts"
-           " CROSS JOIN articles a ON a.id=articles_fts.rowid"
-           " CROSS JOIN versions v ON v.id=a.version_id"
-           " WHERE articles_fts MATCH ?4 AND %s%s%s ORDER BY s LIMIT ?7",
-           s->q->as_of ? "v.id=(SELECT v2.id FROM versions v2 WHERE v2.law_id=v.law_id"
-                         " AND v2.version_date<=?5 ORDER BY v2.version_date DESC, v2.id DESC"
-                         " LIMIT 1)"
-                       : "v.is_current",
-           s->law_id >= 0 ? " AND v.law_id=?6" : "", kinds[kind]);
-  if (sqlite3_prepare_v3(s->h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h->bm25[variant],
-                         NULL) != SQLITE_OK) {
-    snprintf(s->err, s->errlen, "preparing search: %s", sqlite3_errmsg(s->h->db));
-    return NULL;
+static int bm25_arm(search *s, const rt_terms *terms) {
+  rt_bm25_filter f = {.as_of = s->q->as_of,
+                      .law_id = s->law_id,
+                      .no_cases = s->q->no_cases,
+                      .only_cases = s->q->only_cases,
+                      .w_title = s->w->bm25_title,
+                      .w_path = s->w->bm25_path,
+                      .w_text = s->w->bm25_text};
+  int64_t *ids = malloc((size_t)s->depth * sizeof *ids);
+  double *scores = malloc((size_t)s->depth * sizeof *scores);
+  size_t n = 0;
+  int rc = -1;
+  if (!ids || !scores) {
+    snprintf(s->err, s->errlen, "out of memory");
+    goto done;
   }
-  return s->h->bm25[variant];
-}
-
-static int bm25_arm(search *s, const char *match) {
-  sqlite3_stmt *st = bm25_stmt(s);
-  if (!st) return -1;
-  sqlite3_bind_double(st, 1, s->w->bm25_title);
-  sqlite3_bind_double(st, 2, s->w->bm25_path);
-  sqlite3_bind_double(st, 3, s->w->bm25_text);
-  sqlite3_bind_text(st, 4, match, -1, SQLITE_STATIC);
-  if (s->q->as_of) sqlite3_bind_text(st, 5, s->q->as_of, -1, SQLITE_STATIC);
-  if (s->law_id >= 0) sqlite3_bind_int64(st, 6, s->law_id);
-  sqlite3_bind_int(st, 7, s->depth);
-  int rank = 0, rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    /* FTS5's bm25() is negated so that ORDER BY gives the best first */
-    if (cands_add(&s->c, sqlite3_column_int64(st, 0), ARM_BM25, ++rank,
-                  -sqlite3_column_double(st, 1))) {
-      sqlite3_reset(st);
+  if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &f, ids, scores, (size_t)s->depth, &n, s->err,
+                     s->errlen))
+    goto done;
+  for (size_t i = 0; i < n; i++)
+    if (cands_add(&s->c, ids[i], ARM_BM25, (int)i + 1, scores[i])) {
       snprintf(s->err, s->errlen, "out of memory");
-      return -1;
+      goto done;
     }
-  }
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  if (rc != SQLITE_DONE) {
-    snprintf(s->err, s->errlen, "search: %s", sqlite3_errmsg(s->h->db));
-    return -1;
-  }
-  return 0;
+  rc = 0;
+done:
+  free(ids);
+  free(scores);
+  return rc;
 }
 
 /* ---- dense arm -------------------------------------------------------- */
@@ -181,8 +181,8 @@ static int dense_arm(search *s, const char *query) {
   }
   if (s->q->as_of) sqlite3_bind_text(st, 2, s->q->as_of, -1, SQLITE_STATIC);
   if (s->law_id >= 0) sqlite3_bind_int64(st, 3, s->law_id);
-  if (rt_dense_search(s->h->dense, query, (size_t)s->depth, dense_keep, st, ids, scores, &n,
-                      s->err, s->errlen))
+  if (rt_dense_search(s->h->dense, query, (size_t)s->depth, dense_keep, st, ids, scores, &n, s->err,
+                      s->errlen))
     goto done;
   for (size_t i = 0; i < n; i++)
     if (cands_add(&s->c, ids[i], ARM_DENSE, (int)i + 1, scores[i])) {
@@ -292,10 +292,10 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
   memset(out, 0, sizeof *out);
   rt_query qq = {0};
   if (q) qq = *q;
-  search s = {.h = h, .q = &qq, .w = qq.weights ? qq.weights : &h->weights, .err = err,
-              .errlen = errlen};
-  char *match = NULL;
-  int rc = -1, oom = 0;
+  search s = {
+      .h = h, .q = &qq, .w = qq.weights ? qq.weights : &h->weights, .err = err, .errlen = errlen};
+  rt_terms terms = {.n = 0};
+  int rc = -1;
   /* One read transaction for the whole search: otherwise SQLite takes and
    * drops its file lock (fcntl + fstat) around every statement, a quarter
    * of the CPU time of a search with 100 hits. */
@@ -303,14 +303,13 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
   if (prepare(&s, query, &qq)) goto done;
   if (citation_arm(&s, query)) goto done;
   char *expanded = rt_expand_query(query); /* expand.c: statute words first */
-  match = expanded ? rt_match_expr(h, expanded, s.w, &oom) : NULL;
-  if (!expanded) oom = 1;
-  free(expanded);
-  if (oom) {
+  if (!expanded || rt_query_terms(h, expanded, s.w, &terms)) {
+    free(expanded);
     snprintf(err, errlen, "out of memory");
     goto done;
   }
-  if (match && bm25_arm(&s, match)) goto done;
+  free(expanded);
+  if (terms.n && bm25_arm(&s, &terms)) goto done;
   if (h->dense) {
     if (dense_arm(&s, query)) goto done;
     out->dense_used = true;
@@ -322,8 +321,9 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
   rc = emit(&s, out);
 done:
   if (in_txn) sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
-  free(match);
+  rt_terms_free(&terms);
   free(s.c.v);
+  free(s.c.slot);
   if (rc) rt_result_free(out);
   return rc;
 }
