@@ -18,6 +18,7 @@ static cJSON *hit_json(const rt_hit *h) {
   cJSON_AddStringToObject(o, "category", h->category);
   cJSON_AddStringToObject(o, "version_date", h->version_date);
   cJSON_AddStringToObject(o, "repealed_on", h->repealed_on);
+  cJSON_AddBoolToObject(o, "expired", h->expired);
   cJSON_AddBoolToObject(o, "in_force", h->in_force);
   cJSON_AddNumberToObject(o, "number", h->number);
   cJSON_AddNumberToObject(o, "suffix", h->suffix);
@@ -46,7 +47,10 @@ static void print_json(cJSON *o) {
 static void print_hit(const rt_hit *h, int rank) {
   if (rank) printf("%d. ", rank);
   printf("《%s》%s  [version %s]%s\n", h->law_title, h->label,
-         h->version_date[0] ? h->version_date : "undated", h->in_force ? "" : "  (not in force)");
+         h->version_date[0] ? h->version_date : "undated",
+         h->in_force  ? ""
+         : h->expired ? "  (expired: no longer in force)"
+                      : "  (not in force)");
   if (h->path[0]) printf("   %s\n", h->path);
   if (rank)
     printf("   score %.4f (citation #%d, bm25 #%d %.2f, dense #%d %.3f)\n", h->score,
@@ -80,10 +84,14 @@ int cmd_search(int argc, char **argv) {
         return 2;
       }
       i++;
-      if (!strcmp(o, "--db")) db = v;
-      else if (!strcmp(o, "--k")) q.k = atoi(v);
-      else if (!strcmp(o, "--law")) q.law = v;
-      else if (!strcmp(o, "--as-of")) q.as_of = v;
+      if (!strcmp(o, "--db"))
+        db = v;
+      else if (!strcmp(o, "--k"))
+        q.k = atoi(v);
+      else if (!strcmp(o, "--law"))
+        q.law = v;
+      else if (!strcmp(o, "--as-of"))
+        q.as_of = v;
       else {
         fprintf(stderr, "lawqa search: unknown option %s\n", o);
         search_usage(stderr);
@@ -118,12 +126,14 @@ int cmd_search(int argc, char **argv) {
     cJSON_AddBoolToObject(o, "dense_used", r.dense_used);
     if (r.note) cJSON_AddStringToObject(o, "note", r.note);
     cJSON *hits = cJSON_AddArrayToObject(o, "hits");
-    for (size_t i = 0; i < r.n; i++) cJSON_AddItemToArray(hits, hit_json(&r.hits[i]));
+    for (size_t i = 0; i < r.n; i++)
+      cJSON_AddItemToArray(hits, hit_json(&r.hits[i]));
     print_json(o);
   } else {
     if (r.note) fprintf(stderr, "note: %s\n", r.note);
     if (!r.n) printf("no matching articles\n");
-    for (size_t i = 0; i < r.n; i++) print_hit(&r.hits[i], (int)i + 1);
+    for (size_t i = 0; i < r.n; i++)
+      print_hit(&r.hits[i], (int)i + 1);
   }
   rt_result_free(&r);
   rt_close(h);

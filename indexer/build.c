@@ -35,7 +35,10 @@ typedef struct {
   ix_store *store;
   char *err;
   size_t errlen;
-  int last_permille; /* progress bar state */
+  int last_permille;         /* progress bar state */
+  ix_expired expired;        /* corpus builds: the metadata's expired laws */
+  int apply_expired;         /* 1 for corpus builds (a bulk batch keeps the flags) */
+  uint64_t old_expired_hash; /* meta 'expired_hash' of the existing database */
 } ix_build;
 
 static double now_s(void) {
@@ -74,6 +77,12 @@ static int load_hashes(ix_build *b) {
     goto out;
   }
   sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='expired_hash'", -1, &st, NULL) ==
+          SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    b->old_expired_hash = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  st = NULL;
   if (sqlite3_prepare_v2(db, "SELECT content_hash FROM versions ORDER BY 1", -1, &st, NULL) !=
       SQLITE_OK) {
     snprintf(b->err, b->errlen, "%s: %s", b->final_path, sqlite3_errmsg(db));
@@ -229,6 +238,7 @@ static void sync_dir(const char *path) {
 /* Commits the temporary database, adds vectors, and switches it in. */
 static int finish_tmp(ix_build *b) {
   char *msg = NULL;
+  if (b->apply_expired && ix_expired_apply(b->db, &b->expired, b->err, b->errlen)) return -1;
   if (ix_store_finish(b->store, b->err, b->errlen)) return -1;
   ix_store_close(b->store);
   b->store = NULL;
@@ -326,6 +336,7 @@ static int build_end(ix_build *b, int failed, double t0) {
   if (!rc) ix_embed_cleanup(b->final_path);
   free(b->hashes);
   free(b->added);
+  ix_expired_free(&b->expired);
   if (b->lock_fd >= 0) close(b->lock_fd);
   b->stats->seconds = now_s() - t0;
   return rc;
@@ -336,11 +347,16 @@ int ix_index_corpus(const char *db_path, const char *corpus_dir, const ix_opts *
   double t0 = now_s();
   ix_build b;
   if (build_begin(&b, db_path, opts, stats, err, errlen)) return build_end(&b, 1, t0);
+  b.apply_expired = 1;
+  if (ix_expired_read(corpus_dir, &b.expired, err, errlen)) return build_end(&b, 1, t0);
+  /* a changed list alone is a change: the flags must follow it */
+  if (!b.db && (int64_t)b.expired.hash != (int64_t)b.old_expired_hash && begin_tmp(&b, 0))
+    return build_end(&b, 1, t0);
   st_scan_opts so = {opts ? opts->exclude : NULL, opts ? opts->n_exclude : 0};
   char scan_err[512] = "";
   err[0] = '\0';
-  int rc = st_scan_corpus(corpus_dir, &so, add_doc, skipped, progress, &b, scan_err,
-                          sizeof scan_err);
+  int rc =
+      st_scan_corpus(corpus_dir, &so, add_doc, skipped, progress, &b, scan_err, sizeof scan_err);
   if (rc < 0) snprintf(err, errlen, "%s", scan_err);
   return build_end(&b, rc != 0, t0);
 }

@@ -51,7 +51,11 @@ int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void 
 
 /* Database schema (the retriever's contract with the indexer):
  *   meta(key PRIMARY KEY, value)              schema_version, tokenizer
- *   laws(id, title UNIQUE, short_title, category, is_case)
+ *   laws(id, title UNIQUE, short_title, category, is_case, expired)
+ *                                             expired = 1: no longer in force
+ *                                             per the corpus's metadata (a
+ *                                             LawRefBook db.sqlite3 beside
+ *                                             the Markdown), date unknown
  *   aliases(alias, law_id, prio)              name lookup; lowest prio wins
  *   versions(id, law_id, version_date, first_date, effective_from,
  *            repealed_on, source_path, content_hash, n_articles, is_current)
@@ -75,9 +79,10 @@ int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void 
  *                                             zero for an unused id)
  *   meta 'n_docs', 'n_tokens'                 rows of articles; tokens of all
  *                                             rows (FTS5's bm25 statistics)
+ *   meta 'expired_hash'                       the expired list last applied
  * Dates are 'YYYY-MM-DD' text ('' when unknown).  is_current marks the
  * newest version of each law (latest version_date, then latest id). */
-#define IX_SCHEMA_VERSION 3
+#define IX_SCHEMA_VERSION 4
 #define IX_DOC_STATS_BYTES 9
 
 #endif

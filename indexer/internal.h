@@ -29,6 +29,24 @@ void ix_store_close(ix_store *s);
  * n_docs, n_tokens) from the articles table. */
 int ix_postings_build(sqlite3 *db, char *err, size_t errlen);
 
+/* expired.c: laws the corpus's metadata (LawRefBook's db.sqlite3) marks as
+ * no longer in force. */
+typedef struct {
+  char *name;         /* full or short title */
+  char last_date[11]; /* newest version the metadata knows, or "" */
+} ix_expired_law;
+typedef struct {
+  ix_expired_law *laws;
+  size_t n, cap;
+  uint64_t hash; /* of the list: meta 'expired_hash' */
+} ix_expired;
+/* Reads the list (empty when the corpus has no usable metadata).  Returns
+ * 0, or -1 when out of memory. */
+int ix_expired_read(const char *corpus_dir, ix_expired *e, char *err, size_t errlen);
+/* Sets laws.expired from the list and records its hash. */
+int ix_expired_apply(sqlite3 *db, const ix_expired *e, char *err, size_t errlen);
+void ix_expired_free(ix_expired *e);
+
 /* Counts for ix_stats from a finished database. */
 int ix_count(sqlite3 *db, ix_stats *stats, char *err, size_t errlen);
 

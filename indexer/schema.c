@@ -7,7 +7,9 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS laws("
     "  id INTEGER PRIMARY KEY, title TEXT NOT NULL UNIQUE, short_title TEXT NOT NULL,"
-    "  category TEXT NOT NULL, is_case INTEGER NOT NULL DEFAULT 0);"
+    "  category TEXT NOT NULL, is_case INTEGER NOT NULL DEFAULT 0,"
+    /* 1: no longer in force per the corpus's metadata, date unknown */
+    "  expired INTEGER NOT NULL DEFAULT 0);"
     /* One name may fit several laws (a national law and a local one that
      * shares its short title): prio orders them, lowest first. */
     "CREATE TABLE IF NOT EXISTS aliases("

@@ -25,6 +25,7 @@ typedef struct {
   int64_t law;
   char date[11];
   bool current;
+  bool expired; /* its law is no longer in force (laws.expired) */
 } version;
 
 struct rt_bm25 {
@@ -125,8 +126,9 @@ static int load_versions(rt_bm25 *b, sqlite3 *db, char *err, size_t errlen) {
     return -1;
   }
   if (sqlite3_prepare_v2(db,
-                         "SELECT id, law_id, version_date, is_current FROM versions"
-                         " ORDER BY law_id, version_date, id",
+                         "SELECT v.id, v.law_id, v.version_date, v.is_current, l.expired"
+                         " FROM versions v JOIN laws l ON l.id=v.law_id"
+                         " ORDER BY v.law_id, v.version_date, v.id",
                          -1, &st, NULL) != SQLITE_OK)
     goto sql_error;
   while (sqlite3_step(st) == SQLITE_ROW && b->n_by_law < (size_t)count) {
@@ -136,6 +138,7 @@ static int load_versions(rt_bm25 *b, sqlite3 *db, char *err, size_t errlen) {
     v->law = sqlite3_column_int64(st, 1);
     snprintf(v->date, sizeof v->date, "%s", (const char *)sqlite3_column_text(st, 2));
     v->current = sqlite3_column_int(st, 3) != 0;
+    v->expired = sqlite3_column_int(st, 4) != 0;
     b->by_law[b->n_by_law++] = (uint32_t)id;
   }
   rc = 0;
@@ -187,9 +190,10 @@ int64_t rt_bm25_law(const rt_bm25 *b, int64_t id) {
   return b->versions[b->version[id]].law;
 }
 
-/* Marks the versions a search may return: current ones, or per law the one
- * in force on as_of (the latest dated on or before it); of one law only
- * when law >= 0. */
+/* Marks the versions a search may return: current ones of laws that have
+ * not expired, or per law the one in force on as_of (the latest dated on
+ * or before it: an expired law's repeal date is unknown, so it stays in
+ * dated searches); of one law only when law >= 0. */
 static void allow_versions(rt_bm25 *b, const char *as_of, int64_t law) {
   memset(b->allowed, 0, b->n_versions * sizeof *b->allowed);
   for (size_t i = 0; i < b->n_by_law; i++) {
@@ -197,7 +201,7 @@ static void allow_versions(rt_bm25 *b, const char *as_of, int64_t law) {
     const version *v = &b->versions[id];
     if (law >= 0 && v->law != law) continue;
     if (!as_of) {
-      b->allowed[id] = v->current;
+      b->allowed[id] = v->current && !v->expired;
       continue;
     }
     /* by_law is sorted by date within a law: the last one on or before
@@ -305,8 +309,7 @@ static size_t select_best(rt_bm25 *b, const rt_bm25_filter *f, scored *best, siz
   for (size_t i = 0; i < b->n_touched; i++) {
     uint32_t row = b->touched[i];
     scored x = {b->acc[row], row};
-    /* an unused id has version 0, which no search allows */
-    if (!b->allowed[b->version[row]] || !kind_ok(f, b->kind[row])) continue;
+    if (!rt_bm25_keeps(b, f, row)) continue; /* an unused id has version 0: never kept */
     if (n < depth) {
       best[n] = x;
       sift_up(best, n++);
@@ -319,12 +322,20 @@ static size_t select_best(rt_bm25 *b, const rt_bm25_filter *f, scored *best, siz
   return n;
 }
 
+void rt_bm25_filter_set(rt_bm25 *b, const rt_bm25_filter *f) {
+  allow_versions(b, f->as_of, f->law_id);
+}
+
+bool rt_bm25_keeps(const rt_bm25 *b, const rt_bm25_filter *f, int64_t id) {
+  if (id <= 0 || id >= (int64_t)b->n_rows) return false;
+  return b->allowed[b->version[id]] && kind_ok(f, b->kind[id]);
+}
+
 int rt_bm25_search(rt_bm25 *b, const rt_term *terms, int n_terms, const rt_bm25_filter *f,
                    int64_t *ids, double *scores, size_t depth, size_t *n_out, char *err,
                    size_t errlen) {
   *n_out = 0;
   const double colw[3] = {f->w_title, f->w_path, f->w_text};
-  allow_versions(b, f->as_of, f->law_id);
   int rc = 0;
   for (int i = 0; i < n_terms && !rc; i++)
     rc = add_term(b, &terms[i], colw);

@@ -32,7 +32,7 @@ void rt_set_weights(rt_handle *h, const rt_weights *w) {
 
 static const char *const fill_sql =
     "SELECT a.kind, l.title, l.short_title, l.category, v.version_date, v.repealed_on,"
-    " a.number, a.suffix, a.label, a.path, a.text, v.id, l.id"
+    " a.number, a.suffix, a.label, a.path, a.text, v.id, l.id, l.expired"
     " FROM articles a JOIN versions v ON v.id=a.version_id JOIN laws l ON l.id=v.law_id"
     " WHERE a.id=?1";
 

@@ -60,12 +60,12 @@ void rt_hit_clear(rt_hit *hit) {
 }
 
 void rt_hits_free(rt_hit *hits, size_t n) {
-  for (size_t i = 0; i < n; i++) rt_hit_clear(&hits[i]);
+  for (size_t i = 0; i < n; i++)
+    rt_hit_clear(&hits[i]);
   free(hits);
 }
 
-int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *err,
-                size_t errlen) {
+int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *err, size_t errlen) {
   sqlite3_stmt *st = h->fill;
   memset(out, 0, sizeof *out);
   sqlite3_bind_int64(st, 1, id);
@@ -89,6 +89,7 @@ int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *e
   out->path = rt_col_dup(st, 9);
   out->text = rt_col_dup(st, 10);
   int64_t version_id = sqlite3_column_int64(st, 11), law_id = sqlite3_column_int64(st, 12);
+  out->expired = sqlite3_column_int(st, 13) != 0;
   sqlite3_reset(st);
   if (!out->law_title || !out->law_short || !out->category || !out->version_date ||
       !out->repealed_on || !out->label || !out->path || !out->text) {
@@ -97,8 +98,13 @@ int rt_fill_hit(rt_handle *h, int64_t id, const char *date, rt_hit *out, char *e
     return -1;
   }
   /* In force on date: this is the version that applied then, and the law
-   * had not been repealed by then. */
+   * had not been repealed by then.  An expired law's repeal date is not
+   * known: it is out of force today (and later), and for an earlier date
+   * the versions' dates are all there is to go by. */
+  char today[11];
+  rt_today(today);
   out->in_force = rt_version_at(h, law_id, date) == version_id &&
-                  (!out->repealed_on[0] || strcmp(out->repealed_on, date) > 0);
+                  (!out->repealed_on[0] || strcmp(out->repealed_on, date) > 0) &&
+                  !(out->expired && strcmp(date, today) >= 0);
   return 0;
 }

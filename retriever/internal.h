@@ -81,8 +81,13 @@ typedef struct {
   bool no_cases, only_cases;
   double w_title, w_path, w_text; /* column weights, as bm25()'s arguments */
 } rt_bm25_filter;
+/* Sets the filter's allowed versions; rt_bm25_keeps and rt_bm25_search
+ * then use it.  Without as_of: current versions of laws not expired. */
+void rt_bm25_filter_set(rt_bm25 *b, const rt_bm25_filter *f);
+bool rt_bm25_keeps(const rt_bm25 *b, const rt_bm25_filter *f, int64_t id);
 /* Scores the rows that have any of the terms (in this order, as FTS5 adds
- * phrases) and returns the depth best that pass the filter, best first,
+ * phrases) and returns the depth best that pass the filter (set first with
+ * rt_bm25_filter_set), best first,
  * ties by id: ids[] and scores[] hold depth entries.  Returns 0, or -1 with
  * a message. */
 /* The law of an article, from memory; -1 for an unknown id. */

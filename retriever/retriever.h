@@ -1,6 +1,8 @@
 /* retriever — answers a query with ranked statute articles and cases from a
  * lawqa database: explicit citations, BM25 through FTS5, dense vectors
  * (when the database has them), fused; filtered by law and by date.
+ * Without a date, searches cover the law in force: current versions of
+ * laws that have not expired.
  *
  * A handle is used by one thread at a time; open one per worker thread. */
 #ifndef LAWQA_RETRIEVER_H
@@ -36,6 +38,8 @@ typedef struct {
   char *category;       /* 刑法, 司法解释 … */
   char *version_date;   /* date of the version this text belongs to */
   char *repealed_on;    /* "" when in force / unknown */
+  bool expired;         /* the law is no longer in force, date unknown (the
+                         * corpus's metadata says so; see indexer.h) */
   bool in_force;        /* in force at the query's as_of (today if none) */
   int number, suffix;
   char *label;          /* 第二百六十四条 */

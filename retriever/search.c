@@ -78,7 +78,8 @@ typedef struct {
   const rt_weights *w;
   int64_t law_id; /* -1: any law */
   int depth;
-  rt_prior *prior; /* expand_prior.c: law-category prior, NULL when off */
+  rt_prior *prior;       /* expand_prior.c: law-category prior, NULL when off */
+  rt_bm25_filter filter; /* what every arm may return (bm25.c) */
   cands c;
   char *err;
   size_t errlen;
@@ -113,13 +114,6 @@ static int citation_arm(search *s, const char *query) {
 /* ---- BM25 arm --------------------------------------------------------- */
 
 static int bm25_arm(search *s, const rt_terms *terms) {
-  rt_bm25_filter f = {.as_of = s->q->as_of,
-                      .law_id = s->law_id,
-                      .no_cases = s->q->no_cases,
-                      .only_cases = s->q->only_cases,
-                      .w_title = s->w->bm25_title,
-                      .w_path = s->w->bm25_path,
-                      .w_text = s->w->bm25_text};
   int64_t *ids = malloc((size_t)s->depth * sizeof *ids);
   double *scores = malloc((size_t)s->depth * sizeof *scores);
   size_t n = 0;
@@ -128,8 +122,8 @@ static int bm25_arm(search *s, const rt_terms *terms) {
     snprintf(s->err, s->errlen, "out of memory");
     goto done;
   }
-  if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &f, ids, scores, (size_t)s->depth, &n, s->err,
-                     s->errlen))
+  if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &s->filter, ids, scores, (size_t)s->depth, &n,
+                     s->err, s->errlen))
     goto done;
   for (size_t i = 0; i < n; i++)
     if (cands_add(&s->c, ids[i], ARM_BM25, (int)i + 1, scores[i])) {
@@ -145,28 +139,14 @@ done:
 
 /* ---- dense arm -------------------------------------------------------- */
 
-/* The dense index holds current versions only; this filter applies the
- * same law, date and kind restrictions as the BM25 arm. */
+/* The dense index holds current versions only; the BM25 arm's filter
+ * applies the same law, date, kind and expiry restrictions to its hits. */
 static int dense_keep(int64_t id, void *ctx) {
-  sqlite3_stmt *st = ctx;
-  sqlite3_bind_int64(st, 1, id);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+  const search *s = ctx;
+  return rt_bm25_keeps(s->h->bm25, &s->filter, id);
 }
 
 static int dense_arm(search *s, const char *query) {
-  static const char *const kinds[3] = {"", " AND a.kind<>2", " AND a.kind=2"};
-  int kind = s->q->only_cases ? 2 : s->q->no_cases ? 1 : 0;
-  char sql[768];
-  snprintf(sql, sizeof sql,
-           "SELECT 1 FROM articles a JOIN versions v ON v.id=a.version_id WHERE a.id=?1 AND %s%s%s",
-           s->q->as_of ? "v.id=(SELECT v2.id FROM versions v2 WHERE v2.law_id=v.law_id"
-                         " AND v2.version_date<=?2 ORDER BY v2.version_date DESC, v2.id DESC"
-                         " LIMIT 1)"
-                       : "v.is_current",
-           s->law_id >= 0 ? " AND v.law_id=?3" : "", kinds[kind]);
-  sqlite3_stmt *st = NULL;
   int64_t *ids = malloc((size_t)s->depth * sizeof *ids);
   float *scores = malloc((size_t)s->depth * sizeof *scores);
   size_t n = 0;
@@ -175,13 +155,7 @@ static int dense_arm(search *s, const char *query) {
     snprintf(s->err, s->errlen, "out of memory");
     goto done;
   }
-  if (sqlite3_prepare_v2(s->h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-    snprintf(s->err, s->errlen, "dense filter: %s", sqlite3_errmsg(s->h->db));
-    goto done;
-  }
-  if (s->q->as_of) sqlite3_bind_text(st, 2, s->q->as_of, -1, SQLITE_STATIC);
-  if (s->law_id >= 0) sqlite3_bind_int64(st, 3, s->law_id);
-  if (rt_dense_search(s->h->dense, query, (size_t)s->depth, dense_keep, st, ids, scores, &n, s->err,
+  if (rt_dense_search(s->h->dense, query, (size_t)s->depth, dense_keep, s, ids, scores, &n, s->err,
                       s->errlen))
     goto done;
   for (size_t i = 0; i < n; i++)
@@ -191,7 +165,6 @@ static int dense_arm(search *s, const char *query) {
     }
   rc = 0;
 done:
-  sqlite3_finalize(st);
   free(ids);
   free(scores);
   return rc;
@@ -284,6 +257,14 @@ static int prepare(search *s, const char *query, rt_query *q) {
   }
   s->prior = s->h->prior;
   s->depth = rt_prior_candidates(s->prior, s->depth);
+  s->filter = (rt_bm25_filter){.as_of = q->as_of,
+                               .law_id = s->law_id,
+                               .no_cases = q->no_cases,
+                               .only_cases = q->only_cases,
+                               .w_title = s->w->bm25_title,
+                               .w_path = s->w->bm25_path,
+                               .w_text = s->w->bm25_text};
+  rt_bm25_filter_set(s->h->bm25, &s->filter);
   return 0;
 }
 

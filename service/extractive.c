@@ -29,6 +29,7 @@ static void version_note(sbuf *b, const rt_hit *h, const char *as_of) {
   sbuf_printf(b, "（%s 版本", h->version_date && *h->version_date ? h->version_date : "日期不详");
   if (h->in_force) sbuf_puts(b, as_of ? "，在所问日期有效）" : "，现行有效）");
   else if (h->repealed_on && *h->repealed_on) sbuf_printf(b, "，已于 %s 失效）", h->repealed_on);
+  else if (h->expired) sbuf_puts(b, "，已失效，失效日期不详）");
   else sbuf_puts(b, "，在所问日期不在施行期）");
 }
 

@@ -48,6 +48,7 @@ cJSON *hj_hit(const rt_hit *h, bool with_scores) {
   hj_str(o, "path", h->path);
   hj_str(o, "version_date", h->version_date);
   hj_str(o, "repealed_on", h->repealed_on);
+  cJSON_AddBoolToObject(o, "expired", h->expired);
   cJSON_AddBoolToObject(o, "in_force", h->in_force);
   hj_str(o, "text", h->text);
   if (with_scores) {

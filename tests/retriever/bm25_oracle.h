@@ -72,6 +72,7 @@ static int oracle_compare(sqlite3 *db, rt_bm25 *b, const char *query, const rt_b
   size_t n = 0;
   char err[256];
   int rc = -1;
+  rt_bm25_filter_set(b, f);
   if (rt_bm25_search(b, ts.t, ts.n, f, ids, scores, DEPTH, &n, err, sizeof err)) {
     fprintf(stderr, "rt_bm25_search: %s\n", err);
     goto done;
@@ -81,13 +82,14 @@ static int oracle_compare(sqlite3 *db, rt_bm25 *b, const char *query, const rt_b
   snprintf(sql, sizeof sql,
            "SELECT a.id, -bm25(articles_fts, %g, %g, %g) AS s FROM articles_fts"
            " JOIN articles a ON a.id=articles_fts.rowid JOIN versions v ON v.id=a.version_id"
+           " JOIN laws l ON l.id=v.law_id"
            " WHERE articles_fts MATCH ?1 AND %s AND (?2 < 0 OR v.law_id=?2)%s"
            " ORDER BY s DESC, a.id LIMIT %d",
            f->w_title, f->w_path, f->w_text,
            f->as_of ? "v.id=(SELECT v2.id FROM versions v2 WHERE v2.law_id=v.law_id"
                       " AND v2.version_date<=?3 ORDER BY v2.version_date DESC, v2.id DESC"
                       " LIMIT 1)"
-                    : "v.is_current",
+                    : "v.is_current AND NOT l.expired",
            f->only_cases ? " AND a.kind=2"
            : f->no_cases ? " AND a.kind<>2"
                          : "",

@@ -31,7 +31,8 @@ static const char *const loan[] = {
     "借款人应当按照约定的期限返还借款。",
     "出借人不得预先在本金中扣除利息。",
 };
-static const char *const case_text[] = {"张某向李某借款五万元，到期未还。", "法院判决张某返还借款。"};
+static const char *const case_text[] = {"张某向李某借款五万元，到期未还。",
+                                        "法院判决张某返还借款。"};
 
 static int setup(void **state) {
   (void)state;
@@ -47,7 +48,8 @@ static int setup(void **state) {
   synth_make(&c, "中华人民共和国测试借款法", "民法商法", "2010-01-01", 3, loan, 2);
   synth_make(&d, "借款纠纷测试案例", "案例", "", 4, case_text, 2);
   d.doc.is_case = true;
-  for (int i = 0; i < 2; i++) d.units[i].kind = ST_UNIT_CASE;
+  for (int i = 0; i < 2; i++)
+    d.units[i].kind = ST_UNIT_CASE;
   const st_doc *docs[] = {&a.doc, &b.doc, &c.doc, &d.doc};
   ix_stats st;
   char err[512];
@@ -75,12 +77,44 @@ static rt_handle *open_h(void) {
 static void test_hostile_queries(void **state) {
   (void)state;
   rt_handle *h = open_h();
-  static const char *const hostile[] = {
-      "\"", "\"\"\"", "盗窃\"", "-盗窃", "盗窃 -财物", "*", "盗*", "^盗窃", "title:盗窃",
-      "text : 盗窃", "(盗窃", "盗窃)", "()", "AND", "OR", "NOT", "盗窃 AND", "OR 盗窃 NOT",
-      "NEAR(盗窃 财物)", "NEAR(", "盗窃 NEAR/2 财物", "😀😀😀", "盗窃😀财物", "𠀀𠀁𠀂",
-      "\xff\xfe\xfd", "盗\xe7\x9b窃", "\xe7", "{title text}: 盗窃", "盗窃 + 财物", "'; DROP TABLE laws; --",
-      "\\", "%", "_", "\t\n盗窃\r", "ＡＮＤ 盗窃", "a\"b\"c", "\x01\x02", "#"};
+  static const char *const hostile[] = {"\"",
+                                        "\"\"\"",
+                                        "盗窃\"",
+                                        "-盗窃",
+                                        "盗窃 -财物",
+                                        "*",
+                                        "盗*",
+                                        "^盗窃",
+                                        "title:盗窃",
+                                        "text : 盗窃",
+                                        "(盗窃",
+                                        "盗窃)",
+                                        "()",
+                                        "AND",
+                                        "OR",
+                                        "NOT",
+                                        "盗窃 AND",
+                                        "OR 盗窃 NOT",
+                                        "NEAR(盗窃 财物)",
+                                        "NEAR(",
+                                        "盗窃 NEAR/2 财物",
+                                        "😀😀😀",
+                                        "盗窃😀财物",
+                                        "𠀀𠀁𠀂",
+                                        "\xff\xfe\xfd",
+                                        "盗\xe7\x9b窃",
+                                        "\xe7",
+                                        "{title text}: 盗窃",
+                                        "盗窃 + 财物",
+                                        "'; DROP TABLE laws; --",
+                                        "\\",
+                                        "%",
+                                        "_",
+                                        "\t\n盗窃\r",
+                                        "ＡＮＤ 盗窃",
+                                        "a\"b\"c",
+                                        "\x01\x02",
+                                        "#"};
   char err[512];
   for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
     rt_result r;
@@ -106,7 +140,8 @@ static void test_hostile_queries(void **state) {
   /* a very long query */
   size_t big = 200000;
   char *longq = malloc(big + 1);
-  for (size_t i = 0; i + 3 <= big; i += 3) memcpy(longq + i, "盗", 3);
+  for (size_t i = 0; i + 3 <= big; i += 3)
+    memcpy(longq + i, "盗", 3);
   longq[big - big % 3] = '\0';
   assert_int_equal(rt_search(h, longq, NULL, &r, err, sizeof err), 0);
   rt_result_free(&r);
@@ -137,7 +172,8 @@ static void test_bm25_and_fields(void **state) {
   /* law filter */
   q.law = "测试借款法";
   assert_int_equal(rt_search(h, "盗窃 借款", &q, &r, err, sizeof err), 0);
-  for (size_t i = 0; i < r.n; i++) assert_string_equal(r.hits[i].law_short, "测试借款法");
+  for (size_t i = 0; i < r.n; i++)
+    assert_string_equal(r.hits[i].law_short, "测试借款法");
   assert_true(r.n >= 1);
   rt_result_free(&r);
   q.law = "没有这部法";
@@ -147,12 +183,14 @@ static void test_bm25_and_fields(void **state) {
   rt_query qc = {.k = 10, .only_cases = true};
   assert_int_equal(rt_search(h, "借款到期未还", &qc, &r, err, sizeof err), 0);
   assert_true(r.n >= 1);
-  for (size_t i = 0; i < r.n; i++) assert_int_equal(r.hits[i].kind, RT_CASE);
+  for (size_t i = 0; i < r.n; i++)
+    assert_int_equal(r.hits[i].kind, RT_CASE);
   int64_t case_id = r.hits[0].id;
   rt_result_free(&r);
   rt_query qn = {.k = 10, .no_cases = true};
   assert_int_equal(rt_search(h, "借款到期未还", &qn, &r, err, sizeof err), 0);
-  for (size_t i = 0; i < r.n; i++) assert_int_not_equal(r.hits[i].kind, RT_CASE);
+  for (size_t i = 0; i < r.n; i++)
+    assert_int_not_equal(r.hits[i].kind, RT_CASE);
   rt_result_free(&r);
   rt_hit *secs;
   size_t n;
@@ -201,12 +239,14 @@ static void test_as_of(void **state) {
   assert_string_equal(r.hits[0].version_date, "1997-03-14");
   assert_true(r.hits[0].in_force);
   assert_null(strstr(r.hits[0].text, "入户"));
-  for (size_t i = 0; i < r.n; i++) assert_string_not_equal(r.hits[i].law_short, "测试借款法");
+  for (size_t i = 0; i < r.n; i++)
+    assert_string_not_equal(r.hits[i].law_short, "测试借款法");
   rt_result_free(&r);
   /* before any version: nothing of that law */
   q.as_of = "1990-01-01";
   assert_int_equal(rt_search(h, "盗窃公私财物", &q, &r, err, sizeof err), 0);
-  for (size_t i = 0; i < r.n; i++) assert_string_not_equal(r.hits[i].law_short, "测试刑法");
+  for (size_t i = 0; i < r.n; i++)
+    assert_string_not_equal(r.hits[i].law_short, "测试刑法");
   rt_result_free(&r);
   q.as_of = "2005-13-01";
   assert_int_equal(rt_search(h, "盗窃", &q, &r, err, sizeof err), -1);
@@ -221,7 +261,8 @@ static void test_as_of(void **state) {
   assert_int_equal(rt_get_article(h, "测试刑法", "4之一", NULL, &hit, err, sizeof err), 0);
   rt_hit_clear(&hit);
   /* the old version checked today is not in force */
-  assert_int_equal(rt_check_citation(h, "测试刑法", NULL, 2, 0, "2021-01-01", &hit, err, sizeof err), 0);
+  assert_int_equal(
+      rt_check_citation(h, "测试刑法", NULL, 2, 0, "2021-01-01", &hit, err, sizeof err), 0);
   assert_true(hit.in_force);
   assert_string_equal(hit.version_date, "2020-12-26");
   rt_hit_clear(&hit);
@@ -243,8 +284,8 @@ static void test_name_and_number_forms(void **state) {
   (void)state;
   rt_handle *h = open_h();
   char err[512];
-  static const char *const names[] = {"测试刑法", "中华人民共和国测试刑法", "《中华人民共和国测试刑法》",
-                                      "《测试刑法》", " 测试刑法 "};
+  static const char *const names[] = {"测试刑法", "中华人民共和国测试刑法",
+                                      "《中华人民共和国测试刑法》", "《测试刑法》", " 测试刑法 "};
   static const char *const numbers[] = {"2", "二", "第2条", "第二条", "２"};
   for (size_t i = 0; i < 5; i++)
     for (size_t j = 0; j < 5; j++) {
@@ -281,8 +322,8 @@ static void test_name_and_number_forms(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hostile_queries),   cmocka_unit_test(test_bm25_and_fields),
-      cmocka_unit_test(test_citation_first),    cmocka_unit_test(test_as_of),
+      cmocka_unit_test(test_hostile_queries),       cmocka_unit_test(test_bm25_and_fields),
+      cmocka_unit_test(test_citation_first),        cmocka_unit_test(test_as_of),
       cmocka_unit_test(test_name_and_number_forms),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
