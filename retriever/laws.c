@@ -7,7 +7,7 @@
 
 static const char *const cols =
     "SELECT l.title, l.short_title, l.category, v.version_date, v.first_date, v.repealed_on,"
-    " v.n_articles FROM versions v JOIN laws l ON l.id=v.law_id ";
+    " v.n_articles, l.expired FROM versions v JOIN laws l ON l.id=v.law_id ";
 
 void rt_law_versions_free(rt_law_version *v, size_t n) {
   if (!v) return;
@@ -41,6 +41,7 @@ static int collect(rt_handle *h, sqlite3_stmt *st, rt_law_version **out, size_t 
     v->first_date = rt_col_dup(st, 4);
     v->repealed_on = rt_col_dup(st, 5);
     v->n_articles = (size_t)sqlite3_column_int64(st, 6);
+    v->expired = sqlite3_column_int(st, 7) != 0;
     if (!v->title || !v->short_title || !v->category || !v->version_date || !v->first_date ||
         !v->repealed_on)
       goto oom;

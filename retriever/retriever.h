@@ -107,6 +107,7 @@ typedef struct {
   char *title, *short_title, *category;
   char *version_date, *first_date, *repealed_on;
   size_t n_articles;
+  bool expired; /* the law is no longer in force, date unknown (rt_hit.expired) */
 } rt_law_version;
 
 /* Laws (their current versions), or every version of one law. */

@@ -78,6 +78,7 @@ cJSON *hj_law_version(const rt_law_version *v) {
   hj_str(o, "version_date", v->version_date);
   hj_str(o, "first_date", v->first_date);
   hj_str(o, "repealed_on", v->repealed_on);
+  cJSON_AddBoolToObject(o, "expired", v->expired);
   cJSON_AddNumberToObject(o, "articles", (double)v->n_articles);
   return o;
 }

@@ -57,7 +57,7 @@ async function loadVersions(law, number) {
   try {
     const v = await getJSON('/v1/laws/' + encodeURIComponent(law) + '/versions');
     for (const ver of v.versions) {
-      const label = ver.version_date + (ver.repealed_on ? '（' + ver.repealed_on + ' 失效）' : '') +
+      const label = ver.version_date + (ver.repealed_on ? '（' + ver.repealed_on + ' 失效）' : ver.expired ? '（已失效）' : '') +
           ' · ' + ver.articles + ' 条';
       ul.append(el('li', {onclick: () => number ? openArticle(v.law, number, ver.version_date)
                                                 : null}, label));
