@@ -12,11 +12,11 @@
 typedef struct {
   const char *const *exclude; /* top-level corpus folders to skip */
   size_t n_exclude;
-  int progress;                /* 1: progress bar on stderr (when a terminal) */
+  int progress; /* 1: progress bar on stderr (when a terminal) */
   /* Dense vectors (issue 5): NULL for lexical only. */
   const char *model_path;
-  int embed_layers;  /* 0 = all */
-  int pooling_last;  /* 0 = mean, 1 = last token */
+  int embed_layers; /* 0 = all */
+  int pooling_last; /* 0 = mean, 1 = last token */
 } ix_opts;
 
 typedef struct {
@@ -46,7 +46,10 @@ int ix_register_tokenizer(struct sqlite3 *db);
  * folded ASCII words), 1 a query's (CJK bigrams, a lone ideograph as a
  * unigram, ASCII words).  fn gets each token (not NUL-terminated) and its
  * byte span in text; a non-zero return stops and is returned. */
-typedef int (*ix_token_fn)(void *ctx, const char *tok, int len, int start, int end);
+/* flags: IX_TOKEN_COLOCATED when the token shares the previous token's
+ * position (a document's single character after the pair it ends). */
+#define IX_TOKEN_COLOCATED 1
+typedef int (*ix_token_fn)(void *ctx, int flags, const char *tok, int len, int start, int end);
 int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void *ctx);
 
 /* Database schema (the retriever's contract with the indexer):
@@ -74,7 +77,8 @@ int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void 
  *                                             path? (unsigned LEB128 varints)
  *   doc_stats(id = 1, n, data)                per article id 0 .. n-1,
  *                                             IX_DOC_STATS_BYTES each: u32le
- *                                             tokens in its three columns,
+ *                                             token positions (tokens not
+ *                                             colocated) in its three columns,
  *                                             u32le version_id, u8 kind (all
  *                                             zero for an unused id)
  *   meta 'n_docs', 'n_tokens'                 rows of articles; tokens of all
@@ -82,7 +86,7 @@ int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void 
  *   meta 'expired_hash'                       the expired list last applied
  * Dates are 'YYYY-MM-DD' text ('' when unknown).  is_current marks the
  * newest version of each law (latest version_date, then latest id). */
-#define IX_SCHEMA_VERSION 4
+#define IX_SCHEMA_VERSION 5
 #define IX_DOC_STATS_BYTES 9
 
 #endif

@@ -43,7 +43,7 @@ typedef struct {
   bytes keys;
   tally *row; /* the current row's distinct terms */
   size_t n_row, cap_row;
-  uint32_t row_tokens;
+  uint32_t row_tokens; /* positions in the current row */
   int col;
   int oom;
 } builder;
@@ -118,7 +118,7 @@ static int64_t intern(builder *b, const char *tok, int len) {
   return (int64_t)b->n_terms - 1;
 }
 
-static int count_token(void *ctx, const char *tok, int len, int start, int end) {
+static int count_token(void *ctx, int flags, const char *tok, int len, int start, int end) {
   (void)start;
   (void)end;
   builder *b = ctx;
@@ -137,7 +137,8 @@ static int count_token(void *ctx, const char *tok, int len, int start, int end) 
     b->row[b->n_row++] = (tally){.term = (uint32_t)t};
   }
   b->row[x->slot].tf[b->col]++;
-  b->row_tokens++;
+  /* FTS5's column sizes count positions: colocated tokens add none */
+  if (!(flags & IX_TOKEN_COLOCATED)) b->row_tokens++;
   return 0;
 }
 

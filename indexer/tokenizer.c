@@ -1,5 +1,8 @@
 /* The "lawqa" FTS5 tokenizer: CJK unigrams + bigrams for documents, bigrams
- * for queries, folded ASCII words.
+ * for queries, folded ASCII words.  In a document each character after the
+ * first of a run shares its position with the pair it ends (数 数额|额
+ * 额较|较 …), so pairs follow each other position by position and an FTS5
+ * phrase of a query's pairs finds the characters written together.
  *
  * Chinese has no spaces, so a document's run of ideographs is indexed as
  * every character (so that a one-character query still finds something)
@@ -77,13 +80,13 @@ static int ascii_word_char(long cp) {
 }
 
 /* Joins two adjacent ideographs into a bigram and emits it. */
-static int emit_pair(const char *text, int pstart, int pend, int cstart, int cend,
-                     ix_token_fn fn, void *ctx) {
+static int emit_pair(const char *text, int pstart, int pend, int cstart, int cend, ix_token_fn fn,
+                     void *ctx) {
   char tok[8];
   int l1 = pend - pstart, l2 = cend - cstart;
   memcpy(tok, text + pstart, (size_t)l1);
   memcpy(tok + l1, text + cstart, (size_t)l2);
-  return fn(ctx, tok, l1 + l2, pstart, cend);
+  return fn(ctx, 0, tok, l1 + l2, pstart, cend);
 }
 
 int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void *ctx) {
@@ -99,11 +102,12 @@ int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void 
     int w = i < len ? ascii_word_char(cp) : 0;
     int c = i < len && is_cjk(cp);
     if ((!w || nword == IX_MAX_WORD) && nword) { /* a word ends here */
-      if ((rc = fn(ctx, word, nword, wstart, wend))) return rc;
+      if ((rc = fn(ctx, 0, word, nword, wstart, wend))) return rc;
       nword = 0;
     }
     if (!c && runlen) { /* a run of ideographs ends here */
-      if (query_mode && runlen == 1 && (rc = fn(ctx, text + pstart, pend - pstart, pstart, pend)))
+      if (query_mode && runlen == 1 &&
+          (rc = fn(ctx, 0, text + pstart, pend - pstart, pstart, pend)))
         return rc;
       runlen = 0;
     }
@@ -115,7 +119,11 @@ int ix_tokenize(const char *text, int len, int query_mode, ix_token_fn fn, void 
     }
     if (c) {
       if (runlen && (rc = emit_pair(text, pstart, pend, i, i + n, fn, ctx))) return rc;
-      if (!query_mode && (rc = fn(ctx, text + i, n, i, i + n))) return rc;
+      /* the character shares the position of the pair it ends, so that the
+       * pairs of a run sit at consecutive positions: a query's phrase
+       * (its pairs) then matches the same characters in a document */
+      if (!query_mode && (rc = fn(ctx, runlen ? IX_TOKEN_COLOCATED : 0, text + i, n, i, i + n)))
+        return rc;
       runlen++;
       pstart = i;
       pend = i + n;
@@ -132,9 +140,10 @@ typedef struct {
   int (*xtoken)(void *, int, const char *, int, int, int);
 } fts_ctx;
 
-static int fts_token(void *ctx, const char *tok, int len, int start, int end) {
+static int fts_token(void *ctx, int flags, const char *tok, int len, int start, int end) {
   fts_ctx *f = ctx;
-  return f->xtoken(f->pctx, 0, tok, len, start, end);
+  return f->xtoken(f->pctx, flags & IX_TOKEN_COLOCATED ? FTS5_TOKEN_COLOCATED : 0, tok, len, start,
+                   end);
 }
 
 static int tk_create(void *pctx, const char **argv, int argc, Fts5Tokenizer **out) {
@@ -146,7 +155,9 @@ static int tk_create(void *pctx, const char **argv, int argc, Fts5Tokenizer **ou
   return SQLITE_OK;
 }
 
-static void tk_delete(Fts5Tokenizer *t) { (void)t; }
+static void tk_delete(Fts5Tokenizer *t) {
+  (void)t;
+}
 
 static int tk_tokenize(Fts5Tokenizer *t, void *pctx, int flags, const char *text, int len,
                        int (*xtoken)(void *, int, const char *, int, int, int)) {

@@ -263,10 +263,13 @@ done:
 typedef struct {
   double score;
   uint32_t row;
+  bool preferred; /* holds the query's quoted phrases */
 } scored;
 
-/* a is worse than b: lower score, or the same score and a later id */
+/* a is worse than b: not preferred when b is, a lower score, or the same
+ * score and a later id */
 static bool worse(const scored *a, const scored *b) {
+  if (a->preferred != b->preferred) return b->preferred;
   return a->score < b->score || (a->score == b->score && a->row > b->row);
 }
 
@@ -308,7 +311,7 @@ static size_t select_best(rt_bm25 *b, const rt_bm25_filter *f, scored *best, siz
   size_t n = 0;
   for (size_t i = 0; i < b->n_touched; i++) {
     uint32_t row = b->touched[i];
-    scored x = {b->acc[row], row};
+    scored x = {b->acc[row], row, f->prefer && f->prefer[row]};
     if (!rt_bm25_keeps(b, f, row)) continue; /* an unused id has version 0: never kept */
     if (n < depth) {
       best[n] = x;
@@ -324,6 +327,10 @@ static size_t select_best(rt_bm25 *b, const rt_bm25_filter *f, scored *best, siz
 
 void rt_bm25_filter_set(rt_bm25 *b, const rt_bm25_filter *f) {
   allow_versions(b, f->as_of, f->law_id);
+}
+
+size_t rt_bm25_rows(const rt_bm25 *b) {
+  return b->n_rows;
 }
 
 bool rt_bm25_keeps(const rt_bm25 *b, const rt_bm25_filter *f, int64_t id) {

@@ -47,7 +47,8 @@ static bool add_terms(sbuf *b, const char *query, const char *terms) {
       b->terms++;
     }
     t += n;
-    while (*t == ' ') t++;
+    while (*t == ' ')
+      t++;
   }
   return true;
 }
@@ -58,7 +59,8 @@ static bool take(const char *query, const char *phrase, bool *taken) {
   size_t n = strlen(phrase);
   for (const char *p = strstr(query, phrase); p; p = strstr(p + 1, phrase)) {
     size_t at = (size_t)(p - query), i = 0;
-    while (i < n && !taken[at + i]) i++;
+    while (i < n && !taken[at + i])
+      i++;
     if (i == n) {
       memset(taken + at, 1, n);
       return true;
@@ -83,7 +85,8 @@ char *rt_expand_query(const char *query) {
   sbuf b = {0};
   bool ok = taken != NULL;
   for (size_t i = 0; ok && i < rt_thesaurus_len && b.terms < MAX_ADDED; i++)
-    if (take(query, rt_thesaurus[i].phrase, taken)) ok = add_terms(&b, query, rt_thesaurus[i].terms);
+    if (take(query, rt_thesaurus[i].phrase, taken))
+      ok = add_terms(&b, query, rt_thesaurus[i].terms);
   free(taken);
   size_t at = b.len;
   if (ok) ok = sbuf_put(&b, query, qlen);

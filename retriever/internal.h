@@ -80,14 +80,19 @@ typedef struct {
   int64_t law_id;    /* -1: every law */
   bool no_cases, only_cases;
   double w_title, w_path, w_text; /* column weights, as bm25()'s arguments */
+  /* per row: holds the query's quoted phrases (ranked first by
+   * rt_bm25_search); NULL = no phrase */
+  const bool *prefer;
 } rt_bm25_filter;
+/* Rows (article ids 0 .. n-1) the scorer knows. */
+size_t rt_bm25_rows(const rt_bm25 *b);
 /* Sets the filter's allowed versions; rt_bm25_keeps and rt_bm25_search
  * then use it.  Without as_of: current versions of laws not expired. */
 void rt_bm25_filter_set(rt_bm25 *b, const rt_bm25_filter *f);
 bool rt_bm25_keeps(const rt_bm25 *b, const rt_bm25_filter *f, int64_t id);
 /* Scores the rows that have any of the terms (in this order, as FTS5 adds
  * phrases) and returns the depth best that pass the filter (set first with
- * rt_bm25_filter_set), best first,
+ * rt_bm25_filter_set), best first (preferred rows before the others),
  * ties by id: ids[] and scores[] hold depth entries.  Returns 0, or -1 with
  * a message. */
 /* The law of an article, from memory; -1 for an unknown id. */
@@ -95,5 +100,13 @@ int64_t rt_bm25_law(const rt_bm25 *b, int64_t id);
 int rt_bm25_search(rt_bm25 *b, const rt_term *terms, int n_terms, const rt_bm25_filter *f,
                    int64_t *ids, double *scores, size_t depth, size_t *n_out, char *err,
                    size_t errlen);
+
+/* phrase.c: the FTS5 expression that the query's quoted phrases ("…",
+ * “…”, 「…」, 『…』) make, or *expr = NULL when it quotes nothing.  Returns
+ * -1 when out of memory. */
+int rt_phrase_expr(const char *query, char **expr);
+/* Marks in rows[] (n_rows entries) the articles that match expr. */
+int rt_phrase_rows(rt_handle *h, const char *expr, bool *rows, size_t n_rows, size_t *n_found,
+                   char *err, size_t errlen);
 
 #endif

@@ -50,8 +50,7 @@ char *rt_resolve_law(rt_handle *h, const char *name) {
   if (id < 0) return NULL;
   sqlite3_stmt *st = NULL;
   char *title = NULL;
-  if (sqlite3_prepare_v2(h->db, "SELECT title FROM laws WHERE id=?1", -1, &st, NULL) !=
-      SQLITE_OK)
+  if (sqlite3_prepare_v2(h->db, "SELECT title FROM laws WHERE id=?1", -1, &st, NULL) != SQLITE_OK)
     return NULL;
   sqlite3_bind_int64(st, 1, id);
   if (sqlite3_step(st) == SQLITE_ROW) title = strdup((const char *)sqlite3_column_text(st, 0));

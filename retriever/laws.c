@@ -76,8 +76,8 @@ static sqlite3_stmt *prepare(rt_handle *h, const char *where, char *err, size_t 
 int rt_list_laws(rt_handle *h, rt_law_version **out, size_t *n, char *err, size_t errlen) {
   *out = NULL;
   *n = 0;
-  sqlite3_stmt *st = prepare(h, "WHERE v.is_current AND l.is_case=0 ORDER BY l.category, l.title",
-                             err, errlen);
+  sqlite3_stmt *st =
+      prepare(h, "WHERE v.is_current AND l.is_case=0 ORDER BY l.category, l.title", err, errlen);
   return st ? collect(h, st, out, n, err, errlen) : -1;
 }
 

@@ -23,8 +23,10 @@ static bool strip_suffix(const char *s, size_t *len, const char *p) {
 }
 
 static void trim(const char **s, size_t *len) {
-  while (*len && (**s == ' ' || **s == '\t')) (*s)++, (*len)--;
-  while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t')) (*len)--;
+  while (*len && (**s == ' ' || **s == '\t'))
+    (*s)++, (*len)--;
+  while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+    (*len)--;
 }
 
 /* "264", "二百六十四", "133之一", "第133条之一", "第一百三十三条之一". */
@@ -55,8 +57,8 @@ static bool parse_number(const char *s, int *number, int *suffix) {
 
 /* Finds article number/suffix of law_id in the version applying at as_of
  * (current when NULL) and fills out.  0, 1 not found (err says why), -1. */
-static int find_article(rt_handle *h, int64_t law_id, const char *law_name, int number,
-                        int suffix, const char *as_of, rt_hit *out, char *err, size_t errlen) {
+static int find_article(rt_handle *h, int64_t law_id, const char *law_name, int number, int suffix,
+                        const char *as_of, rt_hit *out, char *err, size_t errlen) {
   int64_t version = rt_version_at(h, law_id, as_of);
   if (version < 0) {
     snprintf(err, errlen, "%s had no version in force on %s", law_name, as_of ? as_of : "-");
@@ -124,8 +126,7 @@ int rt_check_citation(rt_handle *h, const char *law, const char *enclosing_law, 
   return find_article(h, law_id, name, article, suffix, as_of, out, err, errlen);
 }
 
-int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *err,
-                size_t errlen) {
+int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *err, size_t errlen) {
   *sections = NULL;
   *n = 0;
   sqlite3_stmt *st = NULL;

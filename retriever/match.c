@@ -12,7 +12,8 @@
 #include "indexer.h"
 #include "internal.h"
 
-static int add_token(void *ctx, const char *tok, int len, int start, int end) {
+static int add_token(void *ctx, int flags, const char *tok, int len, int start, int end) {
+  (void)flags;
   (void)start;
   (void)end;
   rt_terms *ts = ctx;

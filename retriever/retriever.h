@@ -1,5 +1,6 @@
 /* retriever — answers a query with ranked statute articles and cases from a
- * lawqa database: explicit citations, BM25 through FTS5, dense vectors
+ * lawqa database: explicit citations, BM25 (FTS5's formula over the
+ * indexer's postings; FTS5 itself for quoted phrases), dense vectors
  * (when the database has them), fused; filtered by law and by date.
  * Without a date, searches cover the law in force: current versions of
  * laws that have not expired.
@@ -87,7 +88,10 @@ typedef struct {
   char *note;           /* why an arm was skipped, or NULL */
 } rt_result;
 
-/* Returns 0, or -1 with a message (empty query, unknown law, bad date …). */
+/* Ranks articles for a query.  Articles that hold the parts of the query
+ * in quotes ("…", “…”, 「…」, 『…』) as written rank first among the BM25
+ * hits; when no article holds them, the note says so.  Returns 0, or -1 with a message (empty query, unknown law, bad
+ * date …). */
 int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out, char *err,
               size_t errlen);
 void rt_result_free(rt_result *r);

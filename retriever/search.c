@@ -80,6 +80,7 @@ typedef struct {
   int depth;
   rt_prior *prior;       /* expand_prior.c: law-category prior, NULL when off */
   rt_bm25_filter filter; /* what every arm may return (bm25.c) */
+  bool *phrase_rows;     /* rows holding the quoted phrases, NULL without quotes */
   cands c;
   char *err;
   size_t errlen;
@@ -268,6 +269,34 @@ static int prepare(search *s, const char *query, rt_query *q) {
   return 0;
 }
 
+/* Quoted phrases (phrase.c): the BM25 arm ranks the rows that hold them
+ * first.  Not a hard filter: people quote terms for emphasis too (劳动法上的
+ * “三期”), and a statute may not use the quoted words at all.  When no
+ * article holds them, the result says so. */
+static int phrase_filter(search *s, const char *query, rt_result *out) {
+  char *expr = NULL;
+  if (rt_phrase_expr(query, &expr)) {
+    snprintf(s->err, s->errlen, "out of memory");
+    return -1;
+  }
+  if (!expr) return 0;
+  size_t n_rows = rt_bm25_rows(s->h->bm25), found = 0;
+  int rc = -1;
+  if (!(s->phrase_rows = malloc(n_rows * sizeof *s->phrase_rows)))
+    snprintf(s->err, s->errlen, "out of memory");
+  else if (!rt_phrase_rows(s->h, expr, s->phrase_rows, n_rows, &found, s->err, s->errlen))
+    rc = 0;
+  if (!rc && !found &&
+      !(out->note =
+            strdup("no article contains the quoted words as written: best matches shown"))) {
+    snprintf(s->err, s->errlen, "out of memory");
+    rc = -1;
+  }
+  s->filter.prefer = s->phrase_rows;
+  free(expr);
+  return rc;
+}
+
 int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out, char *err,
               size_t errlen) {
   memset(out, 0, sizeof *out);
@@ -282,7 +311,7 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
    * of the CPU time of a search with 100 hits. */
   int in_txn = sqlite3_exec(h->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
   if (prepare(&s, query, &qq)) goto done;
-  if (citation_arm(&s, query)) goto done;
+  if (citation_arm(&s, query) || phrase_filter(&s, query, out)) goto done;
   char *expanded = rt_expand_query(query); /* expand.c: statute words first */
   if (!expanded || rt_query_terms(h, expanded, s.w, &terms)) {
     free(expanded);
@@ -294,7 +323,7 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
   if (h->dense) {
     if (dense_arm(&s, query)) goto done;
     out->dense_used = true;
-  } else if (h->dense_note && !(out->note = strdup(h->dense_note))) {
+  } else if (h->dense_note && !out->note && !(out->note = strdup(h->dense_note))) {
     snprintf(err, errlen, "out of memory");
     goto done;
   }
@@ -305,6 +334,7 @@ done:
   rt_terms_free(&terms);
   free(s.c.v);
   free(s.c.slot);
+  free(s.phrase_rows);
   if (rc) rt_result_free(out);
   return rc;
 }

@@ -20,7 +20,8 @@ typedef struct {
   int n;
 } tok_list;
 
-static int collect(void *ctx, const char *tok, int len, int start, int end) {
+static int collect(void *ctx, int flags, const char *tok, int len, int start, int end) {
+  (void)flags;
   tok_list *l = ctx;
   assert_true(start >= 0 && end > start);
   if (l->n < 64 && len < 32) {
@@ -89,10 +90,9 @@ static long long scalar(sqlite3 *db, const char *sql) {
 static const char *const v1_texts[] = {"为了测试借款合同的订立，制定本法。",
                                        "借款人应当按照约定的期限返还借款。",
                                        "出借人不得预先在本金中扣除利息。"};
-static const char *const v2_texts[] = {"为了测试借款合同的订立，制定本法。",
-                                       "借款人应当按照约定的期限返还借款和利息。",
-                                       "出借人不得预先在本金中扣除利息。",
-                                       "自然人之间的借款合同，自出借人提供借款时成立。"};
+static const char *const v2_texts[] = {
+    "为了测试借款合同的订立，制定本法。", "借款人应当按照约定的期限返还借款和利息。",
+    "出借人不得预先在本金中扣除利息。", "自然人之间的借款合同，自出借人提供借款时成立。"};
 
 /* ---- schema, versions, re-index --------------------------------------- */
 
@@ -121,8 +121,8 @@ static void test_index_docs_versions(void **state) {
                               "v.version_date='2020-05-01'"),
                    1);
   /* every version is searchable: 利息 is in article 2 of v2 and article 3 of both */
-  assert_int_equal(scalar(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"利息\"'"),
-                   3);
+  assert_int_equal(
+      scalar(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"利息\"'"), 3);
   assert_int_equal(scalar(db, "SELECT count(*) FROM aliases a JOIN laws l ON l.id=a.law_id "
                               "WHERE l.title='中华人民共和国测试借款法' AND a.alias='测试借款法'"),
                    1);
@@ -155,7 +155,9 @@ static void write_law(const char *dir, const char *rel, const char *title, int n
                       const char *extra) {
   size_t cap = 256 + (size_t)n_articles * 200;
   char *buf = malloc(cap);
-  size_t len = (size_t)snprintf(buf, cap, "# %s\n\n2001年1月1日 测试会议通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n", title);
+  size_t len = (size_t)snprintf(
+      buf, cap, "# %s\n\n2001年1月1日 测试会议通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n",
+      title);
   for (int i = 1; i <= n_articles; i++) {
     char cn[32];
     st_int_to_cn(i, cn, sizeof cn);
@@ -198,7 +200,8 @@ static void test_corpus_change_adds_version(void **state) {
   assert_int_equal(st.laws, 2);
   assert_int_equal(st.current_articles, 9);
   sqlite3 *db = open_db(db_path);
-  assert_int_equal(scalar(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"通知\"'"), 1);
+  assert_int_equal(
+      scalar(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"通知\"'"), 1);
   sqlite3_close(db);
   synth_rmdir(dir);
 }
@@ -232,7 +235,8 @@ static void test_killed_build_keeps_old_db(void **state) {
   }
   /* kill it as soon as it has started writing the new database */
   struct timespec tick = {0, 200000};
-  for (int i = 0; i < 50000 && access(tmp_path, F_OK) != 0; i++) nanosleep(&tick, NULL);
+  for (int i = 0; i < 50000 && access(tmp_path, F_OK) != 0; i++)
+    nanosleep(&tick, NULL);
   struct timespec settle = {0, 20000000};
   nanosleep(&settle, NULL);
   kill(pid, SIGKILL);
@@ -248,7 +252,8 @@ static void test_killed_build_keeps_old_db(void **state) {
   assert_int_equal(sqlite3_step(q), SQLITE_ROW);
   assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
   sqlite3_finalize(q);
-  assert_int_equal(scalar(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"履行\"'"), 4);
+  assert_int_equal(
+      scalar(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"履行\"'"), 4);
   sqlite3_close(db);
 
   /* the next build cleans up and completes */

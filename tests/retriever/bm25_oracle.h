@@ -20,7 +20,8 @@ typedef struct {
   int n;
 } oracle_terms;
 
-static int oracle_token(void *ctx, const char *tok, int len, int start, int end) {
+static int oracle_token(void *ctx, int flags, const char *tok, int len, int start, int end) {
+  (void)flags;
   (void)start;
   (void)end;
   oracle_terms *ts = ctx;

@@ -320,11 +320,55 @@ static void test_name_and_number_forms(void **state) {
   rt_close(h);
 }
 
+/* Articles holding the quoted parts as written (FTS5 phrases over the
+ * tokenizer's positions) rank first; everything else ranks as usual. */
+static void test_quoted_phrases(void **state) {
+  (void)state;
+  rt_handle *h = open_h();
+  rt_result r;
+  char err[512];
+  rt_query q = {.k = 10};
+  static const char *const kept[] = {"\"入户盗窃\"怎么处罚", "处罚“多次盗窃、入户盗窃”",
+                                     "「入户盗窃」 「拘役」"};
+  for (size_t i = 0; i < 3; i++) {
+    assert_int_equal(rt_search(h, kept[i], &q, &r, err, sizeof err), 0);
+    /* only the current article 2 has the words together: first, ahead
+     * of articles that share more of the other words */
+    assert_true(r.n >= 2);
+    assert_non_null(strstr(r.hits[0].text, "入户盗窃"));
+    assert_int_equal(r.hits[0].number, 2);
+    for (size_t k = 1; k < r.n; k++) assert_null(strstr(r.hits[k].text, "入户盗窃"));
+    rt_result_free(&r);
+  }
+  /* the words are in the database, never written together: the best
+   * matches, and a note that says so */
+  assert_int_equal(rt_search(h, "\"盗窃借款\"", &q, &r, err, sizeof err), 0);
+  assert_true(r.n >= 1);
+  assert_non_null(r.note);
+  assert_non_null(strstr(r.note, "as written"));
+  rt_result_free(&r);
+  /* the quoted words win over a better plain match */
+  assert_int_equal(rt_search(h, "盗窃公私财物 数额较大 \"处罚金\"", &q, &r, err, sizeof err), 0);
+  assert_true(r.n >= 2);
+  assert_non_null(strstr(r.hits[0].text, "处罚金"));
+  rt_result_free(&r);
+  /* an unclosed quote quotes nothing */
+  assert_int_equal(rt_search(h, "\"借款 利息", &q, &r, err, sizeof err), 0);
+  assert_true(r.n >= 2);
+  rt_result_free(&r);
+  /* a cited article stays, whatever the phrase */
+  assert_int_equal(rt_search(h, "测试刑法第三条 \"借款利息\"", &q, &r, err, sizeof err), 0);
+  assert_true(r.n >= 1);
+  assert_int_equal(r.hits[0].number, 3);
+  rt_result_free(&r);
+  rt_close(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hostile_queries),       cmocka_unit_test(test_bm25_and_fields),
       cmocka_unit_test(test_citation_first),        cmocka_unit_test(test_as_of),
-      cmocka_unit_test(test_name_and_number_forms),
+      cmocka_unit_test(test_name_and_number_forms), cmocka_unit_test(test_quoted_phrases),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
