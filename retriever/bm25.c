@@ -312,7 +312,8 @@ static size_t select_best(rt_bm25 *b, const rt_bm25_filter *f, scored *best, siz
   for (size_t i = 0; i < b->n_touched; i++) {
     uint32_t row = b->touched[i];
     scored x = {b->acc[row], row, f->prefer && f->prefer[row]};
-    if (!rt_bm25_keeps(b, f, row)) continue; /* an unused id has version 0: never kept */
+    /* an unused id has version 0, which no filter allows */
+    if (!b->allowed[b->version[row]] || !kind_ok(f, b->kind[row])) continue;
     if (n < depth) {
       best[n] = x;
       sift_up(best, n++);
