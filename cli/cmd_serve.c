@@ -23,9 +23,13 @@ static void serve_usage(FILE *f) {
           "usage: lawqa serve --db FILE [--model M.gguf] [--host 127.0.0.1] [--port 8080]\n"
           "                   [--threads N] [--api-key-file F] [--timeout SECONDS]\n"
           "                   [--gen-queue N] [--max-body BYTES] [--cache ENTRIES]\n"
+          "                   [--max-headers BYTES] [--max-conns N]\n"
           "Serves the REST API, the OpenAI-compatible API and the research portal.\n"
           "--port 0 picks a free port (logged as {\"event\":\"listening\",...} on stderr).\n"
-          "--cache 0 turns off the search response cache (default 1024 entries).\n");
+          "--cache 0 turns off the search response cache (default 1024 entries).\n"
+          "Limits: --max-body (default 1 MiB; POST /v1/index takes 64 MiB), --max-headers\n"
+          "(request line and headers, default 16 KiB), --max-conns (client connections held\n"
+          "at once, default 512); past them a request gets a JSON 413, 431 or 503.\n");
 }
 
 int cmd_serve(int argc, char **argv) {
@@ -67,6 +71,11 @@ int cmd_serve(int argc, char **argv) {
     } else if (!strcmp(a, "--max-body")) {
       if (parse_int("serve", a, v, 1024, 1 << 30, &n)) return 2;
       o.max_body = (size_t)n;
+    } else if (!strcmp(a, "--max-headers")) {
+      if (parse_int("serve", a, v, 1024, 1 << 20, &n)) return 2;
+      o.max_headers = (size_t)n;
+    } else if (!strcmp(a, "--max-conns")) {
+      if (parse_int("serve", a, v, 1, 1 << 20, &o.max_conns)) return 2;
     } else {
       fprintf(stderr, "lawqa serve: unknown option %s\n", a);
       serve_usage(stderr);

@@ -16,6 +16,9 @@ void h_metrics(svc *s, struct evhttp_request *req, double t0) {
             "# HELP lawqa_requests_in_flight Requests accepted and not yet finished.\n"
             "# TYPE lawqa_requests_in_flight gauge\n"
             "lawqa_requests_in_flight %d\n"
+            "# HELP lawqa_connections_open Client connections held (after their first request).\n"
+            "# TYPE lawqa_connections_open gauge\n"
+            "lawqa_connections_open %d\n"
             "# HELP lawqa_index_size_bytes Size of the database file.\n"
             "# TYPE lawqa_index_size_bytes gauge\n"
             "lawqa_index_size_bytes %lld\n"
@@ -29,7 +32,8 @@ void h_metrics(svc *s, struct evhttp_request *req, double t0) {
             "# HELP lawqa_workers_ready Retrieval workers with an open database.\n"
             "# TYPE lawqa_workers_ready gauge\n"
             "lawqa_workers_ready %d\n",
-            tq_depth(&s->work), s->model ? tq_depth(&s->genq) : (size_t)0, s->inflight, db_bytes,
+            tq_depth(&s->work), s->model ? tq_depth(&s->genq) : (size_t)0, s->inflight,
+            s->n_conns, db_bytes,
             atomic_load(&s->db_epoch), s->cache.hits, s->cache.misses,
             atomic_load(&s->workers_ready));
   if (!b.s) {

@@ -28,7 +28,9 @@ const char *status_reason(int status) {
   case 413: return "Payload Too Large";
   case 415: return "Unsupported Media Type";
   case 422: return "Unprocessable Entity";
+  case 431: return "Request Header Fields Too Large";
   case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
   case 503: return "Service Unavailable";
   case 504: return "Gateway Timeout";
   }

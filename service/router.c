@@ -139,9 +139,43 @@ static void task_route(svc *s, struct evhttp_request *req, match m, path_segs *p
   m.h(t);
 }
 
+/* Bytes of the request line and headers as the client sent them (give or
+ * take the spaces around each ':'). */
+static size_t head_size(struct evhttp_request *req) {
+  const char *uri = evhttp_request_get_uri(req);
+  size_t n = strlen(method_name(req)) + (uri ? strlen(uri) : 0) + sizeof " HTTP/1.1\r\n";
+  const struct evkeyval *kv;
+  TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    n += strlen(kv->key) + strlen(kv->value) + 4;
+  return n;
+}
+
+/* Limits checked before routing, each answered with a JSON error and the
+ * connection closed.  evhttp's own limits are set looser (server.c) so
+ * that these, not its HTML error pages, are what a client meets. */
+static bool over_limits(svc *s, struct evhttp_request *req, double t0) {
+  struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+  if (conn_admit(s, req) == CONN_FULL) {
+    evhttp_add_header(out, "Connection", "close");
+    reply_error(s, req, R_OTHER, t0, 503, "too_many_connections",
+                "the server holds %d connections, its limit; retry shortly", s->n_conns);
+    return true;
+  }
+  size_t head = head_size(req);
+  if (head > s->o.max_headers) {
+    evhttp_add_header(out, "Connection", "close");
+    reply_error(s, req, R_OTHER, t0, 431, "headers_too_large",
+                "request line and headers are %zu bytes; the limit is %zu", head,
+                s->o.max_headers);
+    return true;
+  }
+  return false;
+}
+
 void router_dispatch(struct evhttp_request *req, void *arg) {
   svc *s = arg;
   double t0 = svc_now_ms();
+  if (over_limits(s, req, t0)) return;
   const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
   if (!path || !*path) path = "/";
   path_segs p = {0};

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <event2/thread.h>
 
@@ -23,6 +26,8 @@ static void apply_defaults(svc_opts *o) {
   if (o->gen_queue <= 0) o->gen_queue = 4;
   if (o->work_queue <= 0) o->work_queue = 256;
   if (o->max_inflight <= 0) o->max_inflight = 1024;
+  if (!o->max_headers) o->max_headers = 16 * 1024;
+  if (o->max_conns <= 0) o->max_conns = 512;
   if (o->timeout_ms <= 0) o->timeout_ms = 60000;
   if (o->cache_entries == 0) o->cache_entries = 1024;
 }
@@ -56,11 +61,32 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
   event_add(s->drain_timer, &tv);
 }
 
+/* gen_load on a thread of its own at a lower priority: the threads of the
+ * model's matmul pool (--gen-threads > 1) are started there and inherit
+ * its nice value (Linux nices threads one by one), as the generator thread
+ * sets its own.  Generation is long and batch-like, searches are short and
+ * interactive: on a small machine the scheduler should favour searches. */
+typedef struct {
+  svc *s;
+  char *err;
+  size_t errlen;
+} load_job;
+
+static void *load_main(void *arg) {
+  load_job *j = arg;
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), GEN_NICE); /* best effort */
+  gen_load_params lp = {.n_threads = j->s->o.gen_threads, .n_ctx = 0};
+  j->s->model = gen_load(j->s->o.model_path, &lp, j->err, j->errlen);
+  return NULL;
+}
+
 static int load_model(svc *s, char *err, size_t errlen) {
   snprintf(s->model_name, sizeof s->model_name, "lawqa-extractive");
   if (!s->o.model_path) return 0;
-  gen_load_params lp = {.n_threads = s->o.gen_threads, .n_ctx = 0};
-  s->model = gen_load(s->o.model_path, &lp, err, errlen);
+  load_job j = {s, err, errlen};
+  pthread_t th;
+  if (pthread_create(&th, NULL, load_main, &j)) load_main(&j); /* no thread: load here */
+  else pthread_join(th, NULL);
   if (!s->model) return -1;
   const gen_info *info = gen_model_info(s->model);
   const char *base = strrchr(s->o.model_path, '/');
@@ -69,20 +95,46 @@ static int load_model(svc *s, char *err, size_t errlen) {
   return 0;
 }
 
+/* Every admitted connection is a descriptor: raise the soft limit toward
+ * the hard one, and keep max_conns under what is left for the database,
+ * the model and the listening socket. */
+static void fit_fd_limit(svc *s) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl)) return;
+  rlim_t want = (rlim_t)s->o.max_conns + 256;
+  if (rl.rlim_cur < want) {
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    int fit = rl.rlim_cur > 320 ? (int)(rl.rlim_cur - 256) : 64;
+    fprintf(stderr, "{\"event\":\"max_conns_lowered\",\"from\":%d,\"to\":%d}\n",
+            s->o.max_conns, fit);
+    s->o.max_conns = fit;
+  }
+}
+
 static int bind_http(svc *s, char *err, size_t errlen) {
   s->http = evhttp_new(s->base);
   if (!s->http) {
     snprintf(err, errlen, "cannot create the HTTP server");
     return -1;
   }
+  /* evhttp answers its own limits with an HTML page (libevent 2.1 has no
+   * hook to change that), so its limits sit above ours: a body up to the
+   * largest any route takes, and headers up to four times ours, reach the
+   * router, which answers 413 / 431 in JSON.  Past these, wire.c rewrites
+   * libevent's page into a JSON error. */
   evhttp_set_max_body_size(s->http, (ev_ssize_t)s->o.max_index_body);
-  evhttp_set_max_headers_size(s->http, 16 * 1024);
+  evhttp_set_max_headers_size(s->http, (ev_ssize_t)(4 * s->o.max_headers));
   evhttp_set_timeout(s->http, s->o.timeout_ms / 1000 + 5);
   /* Every method reaches the router, which answers 405 in JSON. */
   evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                           EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
   evhttp_set_gencb(s->http, router_dispatch, s);
+  evhttp_set_bevcb(s->http, wire_new_bev, s); /* JSON for evhttp's own errors too */
   s->sock = evhttp_bind_socket_with_handle(s->http, s->o.host, (ev_uint16_t)s->o.port);
   if (!s->sock) {
     snprintf(err, errlen, "cannot listen on %s:%d", s->o.host, s->o.port);
@@ -113,6 +165,11 @@ static int start(svc *s, char *err, size_t errlen) {
     return -1;
   }
   if (check_db(s, err, errlen) || load_model(s, err, errlen)) return -1;
+  fit_fd_limit(s);
+  if (conns_init(s)) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   if (s->o.api_key_file && keys_load(s, s->o.api_key_file, err, errlen)) return -1;
   if (rc_init(&s->cache, s->o.cache_entries > 0 ? (size_t)s->o.cache_entries : 0)) {
     snprintf(err, errlen, "out of memory");
@@ -139,7 +196,8 @@ static int start(svc *s, char *err, size_t errlen) {
 static void teardown(svc *s) {
   workers_stop(s);
   jobs_stop(s);
-  if (s->http) evhttp_free(s->http);
+  if (s->http) evhttp_free(s->http); /* closes the connections: conn's on_close */
+  conns_free(s);
   if (s->sig_term) event_free(s->sig_term);
   if (s->sig_int) event_free(s->sig_int);
   if (s->drain_timer) event_free(s->drain_timer);

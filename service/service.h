@@ -56,6 +56,8 @@ typedef struct {
   int gen_queue;            /* generation requests waiting at most (default 4) */
   int work_queue;           /* retrieval requests waiting at most (default 256) */
   int max_inflight;         /* requests being served at once (default 1024) */
+  size_t max_headers;       /* bytes of request line and headers (default 16 KiB) */
+  int max_conns;            /* client connections held at once (default 512) */
   int timeout_ms;           /* per request (default 60000) */
   int cache_entries;        /* search responses cached (default 1024; -1: off) */
 } svc_opts;

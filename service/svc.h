@@ -23,9 +23,14 @@
 #include "service.h"
 #include "tqueue.h"
 
+/* The nice value of the generator thread and the model's matmul threads:
+ * searches keep the CPU when both want it. */
+#define GEN_NICE 10
+
 typedef struct svc svc;
 typedef struct task task;
 typedef struct ix_job ix_job;
+typedef struct conn conn;
 
 /* Runs on a worker with its retrieval handle (or on the generator thread
  * with the model).  Must end with task_done(t) or hand t on to another
@@ -39,6 +44,7 @@ struct task {
   double t0;                  /* monotonic ms at arrival */
   char *line;                 /* "GET /v1/search?q=…" for the log */
   char remote[64];
+  conn *conn;                 /* loop: the client's connection; NULL once it closed */
 
   /* inputs, owned */
   cJSON *in;
@@ -79,6 +85,9 @@ struct svc {
   int inflight;               /* loop: tasks alive */
   int writing;                /* loop: replies handed to evhttp, not yet flushed */
   double idle_since;          /* loop: draining, when inflight reached 0 */
+  conn **conns;               /* loop: admitted connections, hashed by evcon */
+  size_t conn_buckets;
+  int n_conns;
 
   tqueue work, genq;
   struct worker *pool;        /* retrieval threads */
@@ -148,6 +157,22 @@ char *error_bodyv(const char *code, const char *fmt, va_list ap);
 void track_write(svc *s, struct evhttp_request *req);
 const char *method_name(struct evhttp_request *req);
 const char *status_reason(int status);
+
+/* conn.c — connection accounting (loop only) */
+typedef enum { CONN_OK, CONN_FULL } conn_admit_result;
+int conns_init(svc *s);
+void conns_free(svc *s);
+/* Counts req's connection on its first request; CONN_FULL when the server
+ * already holds max_conns connections. */
+conn_admit_result conn_admit(svc *s, struct evhttp_request *req);
+/* Marks t as the request served on its connection (so that a client that
+ * leaves cancels it), and undoes that once its reply is out. */
+void conn_attach(task *t);
+void conn_detach(task *t);
+
+/* wire.c — for evhttp_set_bevcb: a connection's bufferevent, whose
+ * output turns libevent's own HTML error pages into JSON errors. */
+struct bufferevent *wire_new_bev(struct event_base *base, void *arg);
 
 /* router.c */
 void router_dispatch(struct evhttp_request *req, void *arg);

@@ -16,18 +16,9 @@
 
 static void wake_cb(evutil_socket_t fd, short what, void *arg);
 
-/* The client went away: evhttp detached the request (it is ours to finish
- * and free with one last send) and freed the connection. */
-static void on_close(struct evhttp_connection *evcon, void *arg) {
-  (void)evcon;
-  task *t = arg;
-  atomic_store(&t->cancel, 1);
-}
-
-static void unhook_close(task *t) {
-  struct evhttp_connection *evcon = evhttp_request_get_connection(t->req);
-  if (evcon) evhttp_connection_set_closecb(evcon, NULL, NULL);
-}
+/* The reply is out (or abandoned): a client leaving from now on no longer
+ * concerns t. */
+static void unhook_close(task *t) { conn_detach(t); }
 
 task *task_new(svc *s, struct evhttp_request *req, route_id r) {
   task *t = calloc(1, sizeof *t);
@@ -48,10 +39,8 @@ task *task_new(svc *s, struct evhttp_request *req, route_id r) {
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(evcon, &addr, &port);
     snprintf(t->remote, sizeof t->remote, "%s", addr ? addr : "");
-    evhttp_connection_set_closecb(evcon, on_close, t);
   }
   if (!t->pending || !t->wake || !t->line) {
-    if (evcon) evhttp_connection_set_closecb(evcon, NULL, NULL);
     evbuffer_free(t->pending);
     if (t->wake) event_free(t->wake);
     free(t->line);
@@ -59,11 +48,13 @@ task *task_new(svc *s, struct evhttp_request *req, route_id r) {
     free(t);
     return NULL;
   }
+  conn_attach(t); /* the client leaving cancels t */
   s->inflight++;
   return t;
 }
 
 static void task_free(task *t) {
+  conn_detach(t); /* a connection must never point at a freed task */
   if (t->wake) event_free(t->wake);
   if (t->timer) event_free(t->timer);
   evbuffer_free(t->pending);

@@ -66,7 +66,7 @@ static void *generator_main(void *arg) {
    * A lower priority for this thread (Linux nices threads one by one)
    * keeps search latency steady while a generation runs.
    * (If it fails the thread keeps the default priority: not fatal.) */
-  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), GEN_NICE);
   rt_handle *rt = fresh_handle(s, NULL, &epoch);
   task *t;
   while ((t = tq_pop(&s->genq))) {

@@ -3,6 +3,7 @@
 the shared corpus, through real HTTP on loopback, including bad inputs,
 bulk indexing with versions, streaming read by curl, a client that leaves
 mid-stream, the access log, metrics and a SIGTERM drain."""
+import http.client
 import json
 import os
 import re
@@ -157,6 +158,52 @@ check(st == 405, "GET /v1/answer -> 405")
 st, j = srv.json("GET", "/v1/laws/%E5%88%91%E6%B3%95%FF/versions")
 check(st == 400, "non-UTF-8 path -> 400")
 
+# ---- limits: each answered in JSON, never libevent's HTML page ----
+st, h, data = srv.request("GET", "/v1/search?q=x", headers={"X-Padding": "a" * 40000})
+check(st == 431 and h["content-type"].startswith("application/json") and
+      json.loads(data)["error"]["code"] == "headers_too_large" and h.get("connection") == "close",
+      "40 KB header -> 431 JSON: %s %s" % (st, data[:200]))
+st, h, data = srv.request("GET", "/v1/search?q=x",
+                          headers={"X-H%d" % i: "b" * 200 for i in range(100)})
+check(st == 431 and json.loads(data)["error"]["code"] == "headers_too_large",
+      "100 headers of 200 bytes -> 431 JSON")
+
+
+def raw_reply(data):
+    """Sends raw bytes, returns (status, headers, body) of the reply."""
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(data)
+    got = b""
+    while True:
+        part = s.recv(65536)
+        if not part:
+            break
+        got += part
+    s.close()
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = dict((k.strip().lower(), v.strip()) for k, _, v in (l.partition(":") for l in lines[1:]))
+    return int(lines[0].split()[1]), hdrs, body
+
+
+# Past evhttp's own limits (4x ours), libevent answers before any handler
+# runs: its HTML page is rewritten into the same JSON error shape.
+st, h, body = raw_reply(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 +
+                        b"\r\n\r\n")
+check(st == 400 and h.get("content-type", "").startswith("application/json") and
+      json.loads(body)["error"]["code"] == "bad_request", "100 KB header -> 400 JSON: %r" % body)
+st, h, body = raw_reply(b"POST /v1/answer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                        b"\r\nContent-Length: 100000000\r\n\r\n")
+check(st == 413 and h.get("content-type", "").startswith("application/json") and
+      json.loads(body)["error"]["code"] == "body_too_large", "100 MB Content-Length -> 413 JSON")
+st, h, body = raw_reply(b"NONSENSE\r\n\r\n")
+check(st == 400 and json.loads(body)["error"]["code"] == "bad_request",
+      "malformed request line -> 400 JSON")
+st, h, body = raw_reply(b"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n")
+check(st == 501 and json.loads(body)["error"]["code"] == "not_implemented", "TRACE -> 501 JSON")
+st, j = srv.json("GET", "/healthz")
+check(st == 200, "server healthy after the oversized requests")
+
 # ---- bulk indexing ----
 TEST_LAW = "中华人民共和国测试管理法"
 
@@ -258,6 +305,49 @@ st, h, data = srv.request("GET", "/")
 check(st == 200 and h["content-type"].startswith("text/html") and b"ask-form" in data, "portal page")
 st, h, data = srv.request("GET", "/static/app.js")
 check(st == 200 and b"/v1/answer" in data, "portal script")
+
+# ---- the connection limit: the excess is refused, the others go on ----
+def open_conn(server):
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    c.request("GET", "/healthz")
+    r = c.getresponse()
+    return c, r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+
+
+lim = H.Server(db, "--max-conns", "3")
+time.sleep(0.3)  # the readiness probes' connections are closed by now
+held = []
+for _ in range(3):
+    c, st, _, _ = open_conn(lim)
+    held.append(c)
+    check(st == 200, "connection within the limit served")
+c, st, h, data = open_conn(lim)
+check(st == 503 and h["content-type"].startswith("application/json") and
+      json.loads(data)["error"]["code"] == "too_many_connections" and
+      h.get("connection") == "close" and "retry-after" in h,
+      "connection over the limit -> 503 JSON, closed: %s %s" % (st, data[:200]))
+c.close()
+for c in held:  # the connections held keep working, keep-alive and all
+    c.request("GET", "/v1/search?k=1&q=" + q("盗窃"))
+    r = c.getresponse()
+    check(r.status == 200 and json.loads(r.read())["count"] == 1,
+          "held connection still served while others are refused")
+held.pop().close()
+st = 0
+for _ in range(40):  # the server sees the close a moment later
+    c, st, _, _ = open_conn(lim)
+    c.close()
+    if st == 200:
+        break
+    time.sleep(0.05)
+check(st == 200, "a new connection is admitted once one closed")
+held[0].request("GET", "/metrics")
+r = held[0].getresponse()
+check(re.search(r"lawqa_connections_open [1-3]\n", r.read().decode()) is not None,
+      "metrics count the open connections")
+for c in held:
+    c.close()
+check(lim.term() == 0, "limited server exits cleanly")
 
 # ---- SIGTERM drains and exits cleanly ----
 rc = srv.term()
