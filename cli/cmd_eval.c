@@ -12,22 +12,24 @@
 #include "retriever.h"
 
 typedef struct {
-  const char *db, *set, *kind;
+  const char *db, *set, *kind, *dump;
   int k, folds, holdout;
   long limit;
   int max_terms;
-  double title_weight;
+  double title_weight, path_weight;
   bool json, quiet_unresolved;
 } eval_args;
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: lawqa eval --db FILE --set FILE --kind KIND [--k N] [--folds N [--holdout F]]\n"
-          "                  [--limit N] [--json] [--no-unresolved]\n"
+          "                  [--limit N] [--json] [--no-unresolved] [--dump FILE]\n"
           "--folds N: also report each fold (question i is in fold i mod N + 1);\n"
           "--holdout F: score fold F alone (cross-validation of what was learned\n"
           "             on the other folds)\n"
-          "--max-terms N, --title-weight X: override the retriever's fusion weights\n"
+          "--dump FILE: write each question's gold keys and ranked hits (JSON lines)\n"
+          "--max-terms N, --title-weight X, --path-weight X: override the retriever's\n"
+          "             BM25 weights\n"
           "kinds: lecoqa lawbench-1-1 lawbench-3-1 lawbench-3-2 lawbench-3-3 lawbench-3-8\n");
 }
 
@@ -43,12 +45,14 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     else if (!strcmp(o, "--db")) a->db = v, i++;
     else if (!strcmp(o, "--set")) a->set = v, i++;
     else if (!strcmp(o, "--kind")) a->kind = v, i++;
+    else if (!strcmp(o, "--dump")) a->dump = v, i++;
     else if (!strcmp(o, "--k")) a->k = atoi(v), i++;
     else if (!strcmp(o, "--folds")) a->folds = atoi(v), i++;
     else if (!strcmp(o, "--limit")) a->limit = atol(v), i++;
     else if (!strcmp(o, "--holdout")) a->holdout = atoi(v), i++;
     else if (!strcmp(o, "--max-terms")) a->max_terms = atoi(v), i++;
     else if (!strcmp(o, "--title-weight")) a->title_weight = atof(v), i++;
+    else if (!strcmp(o, "--path-weight")) a->path_weight = atof(v), i++;
     else return -1;
   }
   if (!a->db || !a->set || !a->kind || a->k < 1 || a->folds < 0 || a->limit < 0) return -1;
@@ -127,16 +131,23 @@ int cmd_eval(int argc, char **argv) {
   }
   ev_opts opts = {.k = a.k, .limit = (size_t)a.limit};
   rt_weights w;
-  if (a.max_terms > 0 || a.title_weight > 0) {
+  if (a.max_terms > 0 || a.title_weight > 0 || a.path_weight > 0) {
     rt_default_weights(&w);
     if (a.max_terms > 0) w.max_terms = a.max_terms;
     if (a.title_weight > 0) w.bm25_title = a.title_weight;
+    if (a.path_weight > 0) w.bm25_path = a.path_weight;
     opts.weights = &w;
   }
   if (a.holdout) {
     opts.folds = a.folds ? a.folds : 5;
     opts.fold = a.holdout - 1;
     a.folds = 0; /* the held-out fold is reported as a whole */
+  }
+  if (a.dump && !(opts.dump = fopen(a.dump, "w"))) {
+    fprintf(stderr, "lawqa eval: cannot write %s\n", a.dump);
+    rt_close(h);
+    ev_set_free(&set);
+    return 1;
   }
   ev_report r;
   int rc = ev_run(h, &set, (ev_kind)kind, &opts, &r, err, sizeof err);
@@ -145,6 +156,7 @@ int cmd_eval(int argc, char **argv) {
     ev_report_free(&r);
   } else
     fprintf(stderr, "lawqa eval: %s\n", err);
+  if (opts.dump && fclose(opts.dump)) rc = -1;
   rt_close(h);
   ev_set_free(&set);
   return rc ? 1 : 0;

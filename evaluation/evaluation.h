@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "retriever.h"
 
@@ -115,6 +116,8 @@ typedef struct {
   const rt_weights *weights; /* NULL: the handle's (for experiments on fusion) */
   int fold, folds; /* folds > 0: score only questions i with i % folds == fold
                       (the held-out part of a cross-validation) */
+  FILE *dump;      /* non-NULL: one JSON line per LeCoQA / 3-2 question with its
+                      gold keys and ranked hits, for studying the misses */
 } ev_opts;
 
 /* Runs every question of set through h and scores it.  Returns 0 or -1. */

@@ -48,6 +48,27 @@ static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_
   return keys;
 }
 
+/* ---- dump ----------------------------------------------------------------
+ * One JSON line per question: its gold keys and each hit's key, law, number,
+ * category and BM25 score (after the prior), so that misses can be studied
+ * and priors simulated outside the retriever. */
+
+static void dump_line(run_ctx *c, const uint64_t *gold, size_t ng, const rt_result *res) {
+  FILE *f = c->opts->dump;
+  if (!f) return;
+  fprintf(f, "{\"i\":%zu,\"gold\":[", c->i); /* i: position among the questions scored */
+  for (size_t g = 0; g < ng; g++)
+    fprintf(f, "%s\"%llu\"", g ? "," : "", (unsigned long long)gold[g]);
+  fprintf(f, "],\"hits\":[");
+  for (size_t i = 0; i < res->n; i++) {
+    const rt_hit *x = &res->hits[i];
+    fprintf(f, "%s[\"%llu\",\"%s\",%d,%d,\"%s\",%.6f,%d]", i ? "," : "",
+            (unsigned long long)ev_hit_key(x), x->law_title, x->number, x->suffix, x->category,
+            x->score_bm25, x->rank_bm25);
+  }
+  fprintf(f, "]}\n");
+}
+
 /* ---- LeCoQA ------------------------------------------------------------ */
 
 static int run_lecoqa(run_ctx *c, const ev_item *it) {
@@ -68,6 +89,7 @@ static int run_lecoqa(run_ctx *c, const ev_item *it) {
   static const size_t at[] = {1, 5, 10, 20, 100};
   for (size_t m = 0; m < 5; m++) set(c, m, ev_recall_at(keys, nk, gold, ng, at[m]));
   set(c, 5, ev_rr_at(keys, nk, gold, ng, 100));
+  dump_line(c, gold, ng, &res);
   free(keys);
   rt_result_free(&res);
   return 0;
@@ -144,6 +166,7 @@ static int run_3_2(run_ctx *c, const ev_item *it) {
   if (!keys) return -1;
   set(c, 0, nk && keys[0] == gold);
   set(c, 1, ev_recall_at(keys, nk, &gold, 1, 10));
+  dump_line(c, &gold, 1, &res);
   set(c, 2, rouge_lawbench(res.n ? res.hits[0].text : "", it->answer));
   free(keys);
   rt_result_free(&res);

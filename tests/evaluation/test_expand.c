@@ -59,6 +59,21 @@ static void test_fillers_blanked(void **state) {
   free(q);
 }
 
+/* A scenario question's frame (场景, 根据哪条法律规定) names no subject
+ * matter: its bigrams must not reach BM25, the scenario's words must. */
+static void test_scenario_frame_blanked(void **state) {
+  (void)state;
+  char *q = rt_expand_query("场景:甲出租房屋。根据哪条法律规定，"
+                            "出租人应当维修？");
+  assert_non_null(q);
+  assert_null(strstr(q, "场景"));
+  assert_null(strstr(q, "法律"));
+  assert_null(strstr(q, "规定"));
+  assert_non_null(strstr(q, "出租房屋"));
+  assert_non_null(strstr(q, "出租人应当维修"));
+  free(q);
+}
+
 typedef struct {
   int64_t id;
   double score;
@@ -90,6 +105,7 @@ int main(void) {
       cmocka_unit_test(test_longest_phrase_wins),
       cmocka_unit_test(test_no_repeats_and_plain_copy),
       cmocka_unit_test(test_fillers_blanked),
+      cmocka_unit_test(test_scenario_frame_blanked),
       cmocka_unit_test(test_rerank_without_prior_is_noop),
       cmocka_unit_test(test_tables_sane),
   };
