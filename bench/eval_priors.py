@@ -4,7 +4,7 @@ training file: for each category, how often one of its current articles is
 a gold article, relative to the best category (smoothed).
 
 usage: eval_priors.py --db DB --set train.json [--holdout F --folds N]
-                      [--beta B] [--depth D] > priors.tsv
+                      [--beta B] > priors.tsv
 With --holdout F (1-based) the questions of fold F (index i with
 i % N == F-1, as `lawqa eval --folds N` numbers them) are left out, so the
 prior can be scored on them: 5-fold cross-validation.
@@ -28,7 +28,6 @@ def main():
     ap.add_argument('--holdout', type=int, default=0)
     ap.add_argument('--folds', type=int, default=5)
     ap.add_argument('--beta', type=float, default=4)
-    ap.add_argument('--depth', type=int, default=1000)
     ap.add_argument('--laws', type=float, default=20,
                     help='also a weight per law seen in the gold, shrunk toward its category'
                          ' by this many pseudo-articles (0: categories only)')
@@ -61,7 +60,6 @@ def main():
     print('# learned by bench/eval_priors.py from %s%s' % (
         a.set.split('/')[-1], ' without fold %d of %d' % (a.holdout, a.folds) if a.holdout else ''))
     print('beta\t%g' % a.beta)
-    print('depth\t%d' % a.depth)
     print('default\t%.6f' % (min(rate.values()) / best))
     for c in sorted(rate, key=lambda c: -rate[c]):
         print('%s\t%.6f' % (c, rate[c] / best))

@@ -185,11 +185,6 @@ void rt_bm25_close(rt_bm25 *b) {
   free(b);
 }
 
-int64_t rt_bm25_law(const rt_bm25 *b, int64_t id) {
-  if (!b || id <= 0 || id >= (int64_t)b->n_rows || !b->version[id]) return -1;
-  return b->versions[b->version[id]].law;
-}
-
 /* Marks the versions a search may return: current ones of laws that have
  * not expired, or per law the one in force on as_of (the latest dated on
  * or before it: an expired law's repeal date is unknown, so it stays in
@@ -306,12 +301,18 @@ static bool kind_ok(const rt_bm25_filter *f, uint8_t kind) {
   return true;
 }
 
+/* The prior's addition for the row's law (expand_prior.c), 0 without one. */
+static double law_bonus(const rt_bm25 *b, const rt_bm25_filter *f, uint32_t row) {
+  int64_t law = b->versions[b->version[row]].law;
+  return f->law_bonus && law >= 0 && (size_t)law < f->n_law_bonus ? f->law_bonus[law] : 0.0;
+}
+
 /* Keeps the depth best rows that pass the filter, best first. */
 static size_t select_best(rt_bm25 *b, const rt_bm25_filter *f, scored *best, size_t depth) {
   size_t n = 0;
   for (size_t i = 0; i < b->n_touched; i++) {
     uint32_t row = b->touched[i];
-    scored x = {b->acc[row], row, f->prefer && f->prefer[row]};
+    scored x = {b->acc[row] + law_bonus(b, f, row), row, f->prefer && f->prefer[row]};
     /* an unused id has version 0, which no filter allows */
     if (!b->allowed[b->version[row]] || !kind_ok(f, b->kind[row])) continue;
     if (n < depth) {

@@ -36,15 +36,14 @@ char *rt_expand_query(const char *query);
  * A layperson's question is far more often answered by the Civil Code or a
  * national law than by one of the thousands of administrative regulations
  * that share its words.  BM25 cannot know that; a prior per law category
- * can.  Each BM25 candidate's score gets beta * ln(weight) added, where
+ * can.  Every row the BM25 arm scores gets beta * ln(weight) added, where
  * weight is its law's own (for the laws listed) or its category's, relative
- * to the Civil Code's (1); the BM25 ranks are then recomputed before
- * fusion.  Explicit citations are not touched.
+ * to the Civil Code's (1).  Explicit citations are not touched.
  *
  * The weights are compiled in (data/priors.tsv, via expand_data.c); a file
  * named DB.priors next to the database (same lines: "category<TAB>weight",
- * "beta<TAB>x", "depth<TAB>n", "default<TAB>w") replaces them, for
- * experiments and for cross-validation. */
+ * "beta<TAB>x", "default<TAB>w") replaces them, for experiments and for
+ * cross-validation. */
 
 typedef struct {
   const char *category; /* 民法典, 司法解释, 行政法规 … as the indexer stores it */
@@ -57,7 +56,6 @@ extern const size_t rt_category_priors_len;
 extern const rt_category_prior rt_law_priors[];
 extern const size_t rt_law_priors_len;
 extern const double rt_prior_beta, rt_prior_default_weight;
-extern const int rt_prior_depth;
 
 struct rt_handle;
 typedef struct rt_prior rt_prior;
@@ -65,12 +63,6 @@ typedef struct rt_prior rt_prior;
 /* Prepares the prior for one search on h's database.  NULL when priors are
  * off (beta 0) or cannot be read. */
 rt_prior *rt_prior_begin(struct rt_handle *h);
-/* How many candidates BM25 should hand over for reranking (>= depth). */
-int rt_prior_candidates(const rt_prior *p, int depth);
-/* Applies the prior to n candidates laid out stride bytes apart: ids[i],
- * scores[i] (BM25, higher better) and ranks[i] (1-based, 0 = not a BM25
- * candidate).  Rewrites scores and ranks.  Does nothing when p is NULL.
- * Returns 0 or -1 (out of memory: nothing changed). */
-int rt_prior_rerank(rt_prior *p, size_t n, size_t stride, int64_t *ids, double *scores,
-                    int *ranks);
+/* The prior's addition to a BM25 score, by laws.id: *n entries. */
+const double *rt_prior_law_bonus(const rt_prior *p, size_t *n);
 void rt_prior_end(rt_prior *p);

@@ -718,4 +718,3 @@ const rt_category_prior rt_law_priors[] = {
 const size_t rt_law_priors_len = 127;
 const double rt_prior_beta = 4;
 const double rt_prior_default_weight = 0.001087;
-const int rt_prior_depth = 1000;

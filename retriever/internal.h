@@ -83,6 +83,10 @@ typedef struct {
   /* per row: holds the query's quoted phrases (ranked first by
    * rt_bm25_search); NULL = no phrase */
   const bool *prefer;
+  /* added to the score of a row of law i (laws.id) when i < n_law_bonus:
+   * the law prior (expand.h); NULL = none */
+  const double *law_bonus;
+  size_t n_law_bonus;
 } rt_bm25_filter;
 /* Rows (article ids 0 .. n-1) the scorer knows. */
 size_t rt_bm25_rows(const rt_bm25 *b);
@@ -95,8 +99,6 @@ bool rt_bm25_keeps(const rt_bm25 *b, const rt_bm25_filter *f, int64_t id);
  * rt_bm25_filter_set), best first (preferred rows before the others),
  * ties by id: ids[] and scores[] hold depth entries.  Returns 0, or -1 with
  * a message. */
-/* The law of an article, from memory; -1 for an unknown id. */
-int64_t rt_bm25_law(const rt_bm25 *b, int64_t id);
 int rt_bm25_search(rt_bm25 *b, const rt_term *terms, int n_terms, const rt_bm25_filter *f,
                    int64_t *ids, double *scores, size_t depth, size_t *n_out, char *err,
                    size_t errlen);

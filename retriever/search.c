@@ -181,11 +181,6 @@ static int by_fused(const void *a, const void *b) {
 
 static void fuse(search *s) {
   const double w[3] = {s->w->w_citation, s->w->w_bm25, s->w->w_dense};
-  /* expand_prior.c: the law-category prior reorders the BM25 candidates
-   * (left as they are if it runs out of memory) */
-  if (s->c.n)
-    rt_prior_rerank(s->prior, s->c.n, sizeof *s->c.v, &s->c.v[0].id, &s->c.v[0].s[ARM_BM25],
-                    &s->c.v[0].r[ARM_BM25]);
   for (size_t i = 0; i < s->c.n; i++) {
     cand *x = &s->c.v[i];
     x->fused = 0;
@@ -257,7 +252,6 @@ static int prepare(search *s, const char *query, rt_query *q) {
     s->h->prior_loaded = true;
   }
   s->prior = s->h->prior;
-  s->depth = rt_prior_candidates(s->prior, s->depth);
   s->filter = (rt_bm25_filter){.as_of = q->as_of,
                                .law_id = s->law_id,
                                .no_cases = q->no_cases,
@@ -265,6 +259,9 @@ static int prepare(search *s, const char *query, rt_query *q) {
                                .w_title = s->w->bm25_title,
                                .w_path = s->w->bm25_path,
                                .w_text = s->w->bm25_text};
+  /* expand_prior.c: the law-category prior, added by the scorer to every
+   * row it ranks */
+  s->filter.law_bonus = rt_prior_law_bonus(s->prior, &s->filter.n_law_bonus);
   rt_bm25_filter_set(s->h->bm25, &s->filter);
   return 0;
 }

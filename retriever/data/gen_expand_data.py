@@ -58,7 +58,7 @@ def render_fillers():
 
 
 def render_priors():
-    knobs = {'beta': '0', 'default': '1', 'depth': '0'}
+    knobs = {'beta': '0', 'default': '1'}
     weights, laws = [], []
     for n, line in enumerate(open(PRIORS, encoding='utf-8'), 1):
         line = line.strip()
@@ -88,8 +88,7 @@ def render_priors():
     out += ['};', '',
             'const size_t rt_law_priors_len = %d;' % len(laws),
             'const double rt_prior_beta = %s;' % knobs['beta'],
-            'const double rt_prior_default_weight = %s;' % knobs['default'],
-            'const int rt_prior_depth = %d;' % int(float(knobs['depth'])), '']
+            'const double rt_prior_default_weight = %s;' % knobs['default'], '']
     return out
 
 

@@ -74,19 +74,11 @@ static void test_scenario_frame_blanked(void **state) {
   free(q);
 }
 
-typedef struct {
-  int64_t id;
-  double score;
-  int rank;
-} cand;
-
-static void test_rerank_without_prior_is_noop(void **state) {
+static void test_no_prior_adds_nothing(void **state) {
   (void)state;
-  cand c[2] = {{1, 9.0, 1}, {2, 8.0, 2}};
-  assert_int_equal(rt_prior_rerank(NULL, 2, sizeof *c, &c[0].id, &c[0].score, &c[0].rank), 0);
-  assert_int_equal(c[0].rank, 1);
-  assert_int_equal(c[1].rank, 2);
-  assert_true(rt_prior_candidates(NULL, 100) == 100);
+  size_t n = 7;
+  assert_null(rt_prior_law_bonus(NULL, &n));
+  assert_int_equal(n, 0);
 }
 
 static void test_tables_sane(void **state) {
@@ -106,7 +98,7 @@ int main(void) {
       cmocka_unit_test(test_no_repeats_and_plain_copy),
       cmocka_unit_test(test_fillers_blanked),
       cmocka_unit_test(test_scenario_frame_blanked),
-      cmocka_unit_test(test_rerank_without_prior_is_noop),
+      cmocka_unit_test(test_no_prior_adds_nothing),
       cmocka_unit_test(test_tables_sane),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
