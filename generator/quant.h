@@ -30,8 +30,11 @@
  *
  * Speed (AVX-512 path, this Zen 5 VM, one thread, cache-resident weights,
  * CPU time; rough: the machine is shared): matvec Q8_0 ~14 MAC/cycle
- * (~40 GB/s of weights), Q5_0 ~9, Q4_K ~11, Q6_K ~18; prefill tiles of 8
- * tokens ~25-30 MAC/cycle for Q8_0 and the k-quants, ~22 for Q4_0/Q5_0.
+ * (~40 GB/s of weights), Q5_0 ~9, Q4_K ~16 (34 GB/s; four rows per pass,
+ * quant_avx512.c), Q6_K ~18; prefill tiles of 8 tokens ~25-30 MAC/cycle
+ * for Q8_0 and the k-quants, ~22 for Q4_0/Q5_0. Decoding a model whose
+ * weights do not fit the caches is bound by memory instead: ~20 GB/s per
+ * thread from 4 KiB pages here, against ~30 for a plain read.
  * F16/F32/BF16 weights use float FMA (or vdpbf16ps) and are not tuned for
  * prefill (one row at a time, ~55 GFLOP/s).
  *

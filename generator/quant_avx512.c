@@ -185,6 +185,38 @@ SIGNED32_Z_TILE(q8_0, struct block_q8_0, load_q8_0_pair, load_q8_0_one)
 SIGNED32_Z_TILE(q4_0, struct block_q4_0, load_q4_0_pair, load_q4_0_one)
 SIGNED32_Z_TILE(q5_0, struct block_q5_0, load_q5_0_pair, load_q5_0_one)
 
+/* ---- decode: four rows at a time (Q4_K) -----------------------------------
+ * With one token there is nothing to reuse a weight block for, so the Q4_K
+ * decode kernel takes four rows per pass instead: the act block is loaded
+ * once for all four, and the per-block header work (scales, mins, d) is
+ * done four rows per instruction. Each row's float operations are those of
+ * the one-row tile, so the results are bit-identical to it whatever the
+ * row split.
+ *
+ * Reading four rows block by block is four interleaved streams, which the
+ * hardware prefetchers follow poorly from DRAM (measured on this Zen 5 VM,
+ * 131 MB matrix: 0.86-0.94x the old one-row kernel; for Q6_K, two or four
+ * interleaved rows ran at 0.4-0.5x). So each pass prefetches, in address
+ * order and spread evenly over its blocks, the bytes a little ahead of its
+ * four rows: two groups of four rows ahead for short rows, one for long
+ * ones (1536 Q4_K weights are 864 bytes a row: 2 groups measured best
+ * there, 3 or more and 1 worse; 1 best for rows of 8960). Prefetches past
+ * the end of the matrix are harmless (they never fault). Q6_K stays one
+ * row at a time: its one-row kernel is already within ~20% of a plain read
+ * of the same bytes, and four rows with this prefetch measured 0.8x. */
+INLINE int pf_groups(size_t group_bytes)
+{
+    return group_bytes < (8 << 10) ? 2 : 1;
+}
+
+/* The share of block i of the prefetch for a pass over group bytes. */
+INLINE void pf_share(const uint8_t *w, size_t group, int groups, int i, size_t step)
+{
+    const char *p = (const char *)w + group * (size_t)groups + (size_t)i * step;
+    for (size_t o = 0; o < step; o += 64)
+        _mm_prefetch(p + o, _MM_HINT_T0);
+}
+
 /* ---- Q6_K on 512-bit registers --------------------------------------------
  * A half super-block (128 elements) is 64 bytes of ql: its low nibbles are
  * elements 0..63 and its high nibbles 64..127, in order, so one zmm of
@@ -192,6 +224,47 @@ SIGNED32_Z_TILE(q5_0, struct block_q5_0, load_q5_0_pair, load_q5_0_one)
  * qh bytes, shifted by a different amount in each 256-bit half. Scales
  * (one per 16 elements = per 128-bit lane of int16 pairs) are spread with
  * vpermw; the -32 offset is -32 * sum(sc * bsum) as in the AVX2 kernel. */
+
+/* Levels (0..63) of half h: elements 0..63 in lo, 64..127 in hi. */
+INLINE void q6k_levels(const struct block_q6_K *b, int h, __m512i *lo, __m512i *hi)
+{
+    const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(0x30);
+    /* qh shifts: low levels take bits 0-1 (elements 0..31) and 2-3 (32..63),
+     * high levels bits 4-5 (64..95) and 6-7 (96..127), moved to bits 4-5 */
+    const __m512i sh_lo = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i sh_hi = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    __m512i L = _mm512_loadu_si512((const void *)(b->ql + 64 * h));
+    __m512i H = _mm512_broadcast_i64x4(loadu256(b->qh + 32 * h));
+    /* 0xEA: (a & b) | c */
+    *lo = _mm512_ternarylogic_epi32(L, m4, _mm512_and_si512(_mm512_sllv_epi16(H, sh_lo), m2), 0xEA);
+    *hi = _mm512_ternarylogic_epi32(_mm512_srli_epi16(L, 4), m4,
+                                    _mm512_and_si512(_mm512_srlv_epi16(H, sh_hi), m2), 0xEA);
+}
+
+/* vpermw indexes: scales 8h..8h+3 (lo levels) or 8h+4..8h+7 (hi), 8 int16
+ * each. */
+INLINE __m512i q6k_scale_idx(int first)
+{
+    const __m512i base = _mm512_setr_epi32(0, 0, 0, 0, 0x00010001, 0x00010001, 0x00010001,
+                                           0x00010001, 0x00020002, 0x00020002, 0x00020002,
+                                           0x00020002, 0x00030003, 0x00030003, 0x00030003,
+                                           0x00030003);
+    return _mm512_add_epi16(base, _mm512_set1_epi16((short)first));
+}
+
+/* The block's scales as int16 (ymm, zero-extended to a zmm). */
+INLINE __m256i q6k_scales16(const struct block_q6_K *b)
+{
+    return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)b->scales));
+}
+
+/* The -32 offset term, -32 * sc . bsums, in the low 8 int32 lanes. */
+INLINE __m512i q6k_offset(__m256i sc16, const struct block_q8_K *a)
+{
+    __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, loadu256(a->bsums)), 5);
+    return _mm512_zextsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), off));
+}
+
 INLINE void q6_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
                        float *y, size_t ys)
 {
@@ -199,39 +272,18 @@ INLINE void q6_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as
     __m512 acc[QT_TILE_T];
     UNROLL_T for (int t = 0; t < nt; t++)
         acc[t] = _mm512_setzero_ps();
-    const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(0x30);
-    /* qh shifts: low levels take bits 0-1 (elements 0..31) and 2-3 (32..63),
-     * high levels bits 4-5 (64..95) and 6-7 (96..127), moved to bits 4-5 */
-    const __m512i sh_lo = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
-    const __m512i sh_hi = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
     for (int i = 0; i < cols / QK_K; i++) {
-        __m256i sc16 =
-            _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)b[i].scales));
+        __m256i sc16 = q6k_scales16(&b[i]);
         __m512i sc16z = _mm512_castsi256_si512(sc16);
         float d = f16s(b[i].d);
         __m512i sumi[QT_TILE_T];
-        UNROLL_T for (int t = 0; t < nt; t++) {
-            __m256i bs = loadu256(actK(act, as, t, i)->bsums);
-            __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5);
-            sumi[t] = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), off));
-            sumi[t] = _mm512_inserti64x4(sumi[t], _mm256_setzero_si256(), 1);
-        }
+        UNROLL_T for (int t = 0; t < nt; t++)
+            sumi[t] = q6k_offset(sc16, actK(act, as, t, i));
         for (int h = 0; h < 2; h++) {
-            __m512i L = _mm512_loadu_si512((const void *)(b[i].ql + 64 * h));
-            __m512i H = _mm512_broadcast_i64x4(loadu256(b[i].qh + 32 * h));
-            __m512i qlo = _mm512_or_si512(_mm512_and_si512(L, m4),
-                                          _mm512_and_si512(_mm512_sllv_epi16(H, sh_lo), m2));
-            __m512i qhi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(L, 4), m4),
-                                          _mm512_and_si512(_mm512_srlv_epi16(H, sh_hi), m2));
-            /* scales 8h..8h+3 for qlo, 8h+4..8h+7 for qhi, 8 int16 each */
-            const __m512i base = _mm512_setr_epi32(0, 0, 0, 0, 0x00010001, 0x00010001, 0x00010001,
-                                                   0x00010001, 0x00020002, 0x00020002, 0x00020002,
-                                                   0x00020002, 0x00030003, 0x00030003, 0x00030003,
-                                                   0x00030003);
-            __m512i idx_lo = _mm512_add_epi16(base, _mm512_set1_epi16((short)(8 * h)));
-            __m512i idx_hi = _mm512_add_epi16(base, _mm512_set1_epi16((short)(8 * h + 4)));
-            __m512i sc_lo = _mm512_permutexvar_epi16(idx_lo, sc16z);
-            __m512i sc_hi = _mm512_permutexvar_epi16(idx_hi, sc16z);
+            __m512i qlo, qhi;
+            q6k_levels(&b[i], h, &qlo, &qhi);
+            __m512i sc_lo = _mm512_permutexvar_epi16(q6k_scale_idx(8 * h), sc16z);
+            __m512i sc_hi = _mm512_permutexvar_epi16(q6k_scale_idx(8 * h + 4), sc16z);
             UNROLL_T for (int t = 0; t < nt; t++) {
                 const int8_t *a = actK(act, as, t, i)->qs + 128 * h;
                 __m512i p_lo = _mm512_maddubs_epi16(qlo, _mm512_loadu_si512((const void *)a));
@@ -249,7 +301,7 @@ INLINE void q6_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as
         y[(size_t)t * ys] = _mm512_reduce_add_ps(acc[t]);
 }
 
-/* ---- Q4_K / Q5_K on 512-bit registers -------------------------------------
+/* ---- Q5_K (and formerly Q4_K, see below) on 512-bit registers -------------
  * A 32-byte chunk of qs holds sub-blocks 2c (low nibbles) and 2c+1 (high
  * nibbles), i.e. elements 64c..64c+63 in order once the two nibble halves
  * sit in the two 256-bit halves of a zmm: one 64-byte act load per chunk
@@ -305,18 +357,186 @@ INLINE void qkz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, 
     }
 }
 
-INLINE void q4_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
-                       float *y, size_t ys)
-{
-    qkz_tile(cols, w, act, as, nt, y, ys, 0);
-}
 INLINE void q5_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
                        float *y, size_t ys)
 {
     qkz_tile(cols, w, act, as, nt, y, ys, 1);
 }
 
+/* ---- Q4_K, AVX-512: header decode in vector registers ----------------------
+ * The first 16 bytes of a block_q4_K (d, dmin, scales[12]) fit one 128-bit
+ * lane, so up to four blocks' 6-bit scales and mins unpack together with two
+ * vpshufb and a few masks instead of scalar shifts and a trip through the
+ * stack. The products keep qkz_tile's lane layout (zmm = [sub-block 2c |
+ * 2c+1], one 64-byte act load per chunk and token) and its float
+ * operations, so every path (tile, 4-row decode) gives the same bits. */
+
+/* Header lanes (bytes 0-3 d and dmin, 4..15 scales[12]) -> per lane bytes
+ * 0..7 the 6-bit scales and 8..15 the 6-bit mins (qt_scale_min_k4). */
+INLINE __m512i q4k_scales_mins(__m512i h)
+{
+    /* p: s0..3, s8..11, s4..7, s8..11; q: s0..3 and s4..7 under the high
+     * bits they give to scales 4..7 and mins 4..7 (s_k is byte 4 + k) */
+    const __m512i sel_p = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m512i sel_q = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(-1, -1, -1, -1, 4, 5, 6, 7, -1, -1, -1, -1, 8, 9, 10, 11));
+    const __m512i low6 = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0));
+    const __m512i high4 = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15));
+    const __m512i top2 = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48));
+    __m512i p = _mm512_shuffle_epi8(h, sel_p), q = _mm512_shuffle_epi8(h, sel_q);
+    /* 16-bit shifts: the bits pulled in from the next byte are masked off */
+    __m512i r = _mm512_and_si512(p, low6);
+    r = _mm512_or_si512(r, _mm512_and_si512(_mm512_srli_epi16(p, 4), high4));
+    return _mm512_or_si512(r, _mm512_and_si512(_mm512_srli_epi16(q, 2), top2));
+}
+
+/* vpshufb control: scale 2c (words of the low 256 bits) and 2c + 1 (high)
+ * of a lane-broadcast q4k_scales_mins result, as int16 pairs. */
+INLINE __m512i q4k_scale_ctl(int c)
+{
+    __m512i lo = _mm512_set1_epi16((short)(2 * c | 0xff00));
+    __m512i hi = _mm512_set1_epi16((short)((2 * c + 1) | 0xff00));
+    return _mm512_inserti64x4(lo, _mm512_castsi512_si256(hi), 1);
+}
+
+/* The 8 mins of each lane as int16 (bytes 8..15 zero-extended). */
+INLINE __m512i q4k_mins16(__m512i sm)
+{
+    const __m512i ctl = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(8, -1, 9, -1, 10, -1, 11, -1, 12, -1, 13, -1, 14, -1, 15, -1));
+    return _mm512_shuffle_epi8(sm, ctl);
+}
+
+/* 128 bytes of qs -> the four chunk vectors [sub 2c | sub 2c+1]: two
+ * 64-byte loads and lane shuffles instead of four 32-byte inserts. */
+INLINE void q4k_levels(const uint8_t *qs, __m512i v[4])
+{
+    const __m512i m4 = _mm512_set1_epi8(15);
+    __m512i a = _mm512_loadu_si512((const void *)qs);
+    __m512i b = _mm512_loadu_si512((const void *)(qs + 64));
+    __m512i al = _mm512_and_si512(a, m4), ah = _mm512_and_si512(_mm512_srli_epi16(a, 4), m4);
+    __m512i bl = _mm512_and_si512(b, m4), bh = _mm512_and_si512(_mm512_srli_epi16(b, 4), m4);
+    v[0] = _mm512_shuffle_i64x2(al, ah, _MM_SHUFFLE(1, 0, 1, 0));
+    v[1] = _mm512_shuffle_i64x2(al, ah, _MM_SHUFFLE(3, 2, 3, 2));
+    v[2] = _mm512_shuffle_i64x2(bl, bh, _MM_SHUFFLE(1, 0, 1, 0));
+    v[3] = _mm512_shuffle_i64x2(bl, bh, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
+/* The act's 16-element sums added in pairs: 8 int16 sub-block sums. */
+INLINE __m128i q8k_bsums32(const struct block_q8_K *a)
+{
+    __m256i bs = loadu256(a->bsums);
+    return _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+}
+
+/* Lane r of x copied to all four 128-bit lanes. */
+INLINE __m512i lane_bcast(__m512i x, int r)
+{
+    return _mm512_permutexvar_epi32(
+        _mm512_add_epi32(_mm512_set4_epi32(3, 2, 1, 0), _mm512_set1_epi32(4 * r)), x);
+}
+
+/* sum over the block of sc * (levels . act), int32 lanes in qkz_tile's
+ * layout; sm holds the row's scales in every lane. */
+INLINE __m512i q4k_dot(const __m512i v[4], __m512i sm, const int8_t *a)
+{
+    __m512i s = _mm512_setzero_si512();
+    _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+        __m512i p = _mm512_maddubs_epi16(v[c], _mm512_loadu_si512((const void *)(a + 64 * c)));
+        s = _mm512_dpwssd_epi32(s, p, _mm512_shuffle_epi8(sm, q4k_scale_ctl(c)));
+    }
+    return s;
+}
+
+INLINE void q4_Kz_tile(int cols, const uint8_t *w, const uint8_t *act, size_t as, int nt,
+                       float *y, size_t ys)
+{
+    __m512 acc[QT_TILE_T];
+    __m128 accm[QT_TILE_T];
+    UNROLL_T for (int t = 0; t < nt; t++) {
+        acc[t] = _mm512_setzero_ps();
+        accm[t] = _mm_setzero_ps();
+    }
+    for (int i = 0; i < cols / QK_K; i++, w += sizeof(struct block_q4_K)) {
+        const struct block_q4_K *k4 = (const void *)w;
+        __m512i sm = q4k_scales_mins(_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)w)));
+        __m128i mins16 = _mm512_castsi512_si128(q4k_mins16(sm));
+        float d = f16s(k4->d), dmin = f16s(k4->dmin);
+        __m512i v[4];
+        q4k_levels(k4->qs, v);
+        UNROLL_T for (int t = 0; t < nt; t++) {
+            const struct block_q8_K *a = actK(act, as, t, i);
+            __m512i sumi = q4k_dot(v, sm, a->qs);
+            __m128i pm = _mm_madd_epi16(mins16, q8k_bsums32(a));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(d * a->d), acc[t]);
+            accm[t] = _mm_fmadd_ps(_mm_cvtepi32_ps(pm), _mm_set1_ps(dmin * a->d), accm[t]);
+        }
+    }
+    UNROLL_T for (int t = 0; t < nt; t++)
+        y[(size_t)t * ys] = _mm512_reduce_add_ps(acc[t]) - hsum4_ps(accm[t]);
+}
+
+/* Four rows of Q4_K against one token (see "decode" above); their headers
+ * are decoded in one zmm, row r in lane r. */
+INLINE void q4_Kz_rows4(int nb, const uint8_t *w, size_t ws, const uint8_t *act, float *y)
+{
+    const struct block_q8_K *a = (const void *)act;
+    __m512 acc[4];
+    __m512 accm = _mm512_setzero_ps();
+    for (int r = 0; r < 4; r++)
+        acc[r] = _mm512_setzero_ps();
+    /* per row r: d at float lane 2r, dmin at 2r + 1 of dd */
+    const __m512i d_words = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i dmin_idx = _mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7);
+    const size_t group = 4 * ws, step = (group + (size_t)nb - 1) / (size_t)nb;
+    const int ahead = pf_groups(group);
+    for (int i = 0; i < nb; i++) {
+        const uint8_t *b = w + (size_t)i * sizeof(struct block_q4_K);
+        pf_share(w, group, ahead, i, step);
+        __m512i h = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)b));
+        h = _mm512_inserti32x4(h, _mm_loadu_si128((const __m128i *)(b + ws)), 1);
+        h = _mm512_inserti32x4(h, _mm_loadu_si128((const __m128i *)(b + 2 * ws)), 2);
+        h = _mm512_inserti32x4(h, _mm_loadu_si128((const __m128i *)(b + 3 * ws)), 3);
+        __m512i sm = q4k_scales_mins(h);
+        __m128i dh = _mm512_castsi512_si128(_mm512_permutexvar_epi32(d_words, h));
+        __m256 d8 = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_set1_ps(a[i].d));
+        __m512 dd = _mm512_castps256_ps512(d8);
+        __m512i pm = _mm512_madd_epi16(q4k_mins16(sm), _mm512_broadcast_i32x4(q8k_bsums32(&a[i])));
+        accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pm), _mm512_permutexvar_ps(dmin_idx, dd), accm);
+        _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {
+            __m512i v[4];
+            q4k_levels(b + (size_t)r * ws + offsetof(struct block_q4_K, qs), v);
+            __m512i smr = lane_bcast(sm, r);
+            __m512i sumi = q4k_dot(v, smr, a[i].qs);
+            __m512 dr = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * r), dd);
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), dr, acc[r]);
+        }
+    }
+    __m128 m[4] = {_mm512_extractf32x4_ps(accm, 0), _mm512_extractf32x4_ps(accm, 1),
+                   _mm512_extractf32x4_ps(accm, 2), _mm512_extractf32x4_ps(accm, 3)};
+    for (int r = 0; r < 4; r++)
+        y[r] = _mm512_reduce_add_ps(acc[r]) - hsum4_ps(m[r]);
+}
+
 ROWS_FN(q4_Kz)
+
+/* Decode (one token) takes rows four at a time; the rest, and prefill
+ * tiles, go through q4_Kz_tile. */
+static void x86_rows_q4_Kz4(int cols, const uint8_t *W, size_t ws, int nr, const uint8_t *act,
+                            size_t as, int nt, float *Y, size_t ys)
+{
+    int r = 0;
+    if (nt == 1)
+        for (; r + 4 <= nr; r += 4)
+            q4_Kz_rows4(cols / QK_K, W + (size_t)r * ws, ws, act, Y + r);
+    if (r < nr)
+        x86_rows_q4_Kz(cols, W + (size_t)r * ws, ws, nr - r, act, as, nt, Y + r, ys);
+}
+
 ROWS_FN(q5_Kz)
 ROWS_FN(q6_Kz)
 ROWS_FN(q8_0z)
@@ -334,7 +554,7 @@ static void f16_to_f32_512(const qt_f16 *src, float *dst, int64_t n)
 #define TABLE(bf16_fn, act_bf16_fn)                                                     \
     {                                                                                   \
         .tile = QT_X86_TILE, .f32 = x86_rows_f32, .f16 = x86_rows_f16, .bf16 = bf16_fn, .q4_0 = x86_rows_q4_0z, \
-        .q5_0 = x86_rows_q5_0z, .q8_0 = x86_rows_q8_0z, .q4_K = x86_rows_q4_Kz,             \
+        .q5_0 = x86_rows_q5_0z, .q8_0 = x86_rows_q8_0z, .q4_K = x86_rows_q4_Kz4,             \
         .q5_K = x86_rows_q5_Kz, .q6_K = x86_rows_q6_Kz, .act_q8_32 = x86_act_q8_32,        \
         .act_q8_K = x86_act_q8_K, .act_bf16 = act_bf16_fn, .f16_to_f32 = f16_to_f32_512, \
         .f32_to_f16 = x86_f32_to_f16,                                                   \
