@@ -32,18 +32,18 @@ static int print_piece(const char *piece, size_t len, void *user) {
 }
 
 static const char *stop_name(gen_stop_reason r) {
-  static const char *names[] = {"eos", "max-tokens", "stop-string", "callback", "cancelled",
-                                "context-full"};
+  static const char *names[] = {"eos",      "max-tokens", "stop-string",
+                                "callback", "cancelled",  "context-full"};
   return r <= GEN_STOP_CONTEXT ? names[r] : "?";
 }
 
 static void generate_usage(FILE *f) {
-  fprintf(f,
-          "usage: lawqa generate --model M.gguf (--prompt TEXT | --chat TEXT) [--n N]\n"
-          "                      [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
-          "                      [--repeat-penalty R] [--seed S] [--threads N] [--ctx N]\n"
-          "                      [--stop STR]...\n"
-          "  --chat wraps TEXT as a user message in the model's chat template.\n");
+  fprintf(f, "usage: lawqa generate --model M.gguf (--prompt TEXT | --chat TEXT) [--n N]\n"
+             "                      [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
+             "                      [--repeat-penalty R] [--seed S] [--threads N] [--ctx N]\n"
+             "                      [--stop STR]... [--huge-pages]\n"
+             "  --chat wraps TEXT as a user message in the model's chat template.\n"
+             "  --huge-pages reads the weights into 2 MiB pages (faster decode, slower load).\n");
 }
 
 int cmd_generate(int argc, char **argv) {
@@ -58,20 +58,37 @@ int cmd_generate(int argc, char **argv) {
       generate_usage(stdout);
       return 0;
     }
+    if (!strcmp(a, "--huge-pages")) { /* no value */
+      lp.huge_pages = 1;
+      continue;
+    }
     if (!(v = opt_value(argc, argv, &i))) return 2;
-    if (!strcmp(a, "--model")) model = v;
-    else if (!strcmp(a, "--prompt")) prompt = v;
-    else if (!strcmp(a, "--chat")) chat = v;
-    else if (!strcmp(a, "--n")) p.max_tokens = atoi(v);
-    else if (!strcmp(a, "--temp")) p.temperature = strtof(v, NULL);
-    else if (!strcmp(a, "--top-k")) p.top_k = atoi(v);
-    else if (!strcmp(a, "--top-p")) p.top_p = strtof(v, NULL);
-    else if (!strcmp(a, "--min-p")) p.min_p = strtof(v, NULL);
-    else if (!strcmp(a, "--repeat-penalty")) p.repeat_penalty = strtof(v, NULL);
-    else if (!strcmp(a, "--seed")) p.seed = strtoull(v, NULL, 10);
-    else if (!strcmp(a, "--threads")) lp.n_threads = atoi(v);
-    else if (!strcmp(a, "--ctx")) lp.n_ctx = atoi(v);
-    else if (!strcmp(a, "--stop") && n_stop < 16) stops[n_stop++] = v;
+    if (!strcmp(a, "--model"))
+      model = v;
+    else if (!strcmp(a, "--prompt"))
+      prompt = v;
+    else if (!strcmp(a, "--chat"))
+      chat = v;
+    else if (!strcmp(a, "--n"))
+      p.max_tokens = atoi(v);
+    else if (!strcmp(a, "--temp"))
+      p.temperature = strtof(v, NULL);
+    else if (!strcmp(a, "--top-k"))
+      p.top_k = atoi(v);
+    else if (!strcmp(a, "--top-p"))
+      p.top_p = strtof(v, NULL);
+    else if (!strcmp(a, "--min-p"))
+      p.min_p = strtof(v, NULL);
+    else if (!strcmp(a, "--repeat-penalty"))
+      p.repeat_penalty = strtof(v, NULL);
+    else if (!strcmp(a, "--seed"))
+      p.seed = strtoull(v, NULL, 10);
+    else if (!strcmp(a, "--threads"))
+      lp.n_threads = atoi(v);
+    else if (!strcmp(a, "--ctx"))
+      lp.n_ctx = atoi(v);
+    else if (!strcmp(a, "--stop") && n_stop < 16)
+      stops[n_stop++] = v;
     else {
       fprintf(stderr, "lawqa generate: unknown option %s\n", a);
       generate_usage(stderr);
@@ -165,22 +182,33 @@ int cmd_bench_gen(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      printf("usage: lawqa bench-gen --model M.gguf [--threads N] [--pp 512] [--tg 128] [--reps 5]\n");
+      printf("usage: lawqa bench-gen --model M.gguf [--threads N] [--pp 512] [--tg 128] [--reps 5] "
+             "[--huge-pages]\n");
       return 0;
     }
+    if (!strcmp(a, "--huge-pages")) { /* no value */
+      lp.huge_pages = 1;
+      continue;
+    }
     if (!(v = opt_value(argc, argv, &i))) return 2;
-    if (!strcmp(a, "--model")) model = v;
-    else if (!strcmp(a, "--threads")) lp.n_threads = atoi(v);
-    else if (!strcmp(a, "--pp")) pp = atoi(v);
-    else if (!strcmp(a, "--tg")) tg = atoi(v);
-    else if (!strcmp(a, "--reps")) reps = atoi(v);
+    if (!strcmp(a, "--model"))
+      model = v;
+    else if (!strcmp(a, "--threads"))
+      lp.n_threads = atoi(v);
+    else if (!strcmp(a, "--pp"))
+      pp = atoi(v);
+    else if (!strcmp(a, "--tg"))
+      tg = atoi(v);
+    else if (!strcmp(a, "--reps"))
+      reps = atoi(v);
     else {
       fprintf(stderr, "lawqa bench-gen: unknown option %s\n", a);
       return 2;
     }
   }
   if (!model || pp < 1 || tg < 1 || reps < 1 || reps > 1000) {
-    fprintf(stderr, "usage: lawqa bench-gen --model M.gguf [--threads N] [--pp 512] [--tg 128] [--reps 5]\n");
+    fprintf(stderr, "usage: lawqa bench-gen --model M.gguf [--threads N] [--pp 512] [--tg 128] "
+                    "[--reps 5] [--huge-pages]\n");
     return 2;
   }
   lp.n_ctx = (pp > tg + 1 ? pp : tg + 1);

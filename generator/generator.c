@@ -37,7 +37,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     h = (h ^ w) * 0x100000001b3ULL;
     h ^= h >> 29;
   }
-  for (; n; n--) h = (h ^ *b++) * 0x100000001b3ULL;
+  for (; n; n--)
+    h = (h ^ *b++) * 0x100000001b3ULL;
   return h;
 }
 
@@ -64,11 +65,14 @@ static void make_identity(gen_model *gm) {
 
 static gen_chat_kind chat_kind(const gen_model *gm) {
   switch (tokenizer_chat_format(gm->tok)) {
-    case CHAT_FORMAT_CHATML:
-      return strcmp(gm->m.arch, "internlm2") ? GEN_CHAT_CHATML : GEN_CHAT_INTERNLM2;
-    case CHAT_FORMAT_LLAMA2: return GEN_CHAT_LLAMA2;
-    case CHAT_FORMAT_LLAMA3: return GEN_CHAT_LLAMA3;
-    default: return GEN_CHAT_NONE;
+  case CHAT_FORMAT_CHATML:
+    return strcmp(gm->m.arch, "internlm2") ? GEN_CHAT_CHATML : GEN_CHAT_INTERNLM2;
+  case CHAT_FORMAT_LLAMA2:
+    return GEN_CHAT_LLAMA2;
+  case CHAT_FORMAT_LLAMA3:
+    return GEN_CHAT_LLAMA3;
+  default:
+    return GEN_CHAT_NONE;
   }
 }
 
@@ -108,7 +112,8 @@ gen_model *gen_load(const char *path, const gen_load_params *params, char *err, 
   gm->info.file_size = (uint64_t)st.st_size;
   int n_threads = params && params->n_threads > 0 ? params->n_threads : 1;
   int n_ctx = params && params->n_ctx > 0 ? params->n_ctx : 0;
-  if (gguf_open_file(&gm->g, path, msg, sizeof msg) != GGUF_OK) goto fail;
+  int gguf_flags = params && params->huge_pages ? GGUF_HUGE_PAGES : 0;
+  if (gguf_open_file_flags(&gm->g, path, gguf_flags, msg, sizeof msg) != GGUF_OK) goto fail;
   if (model_load(&gm->m, gm->g, msg, sizeof msg)) goto fail;
   if (tokenizer_load(&gm->tok, gm->g, msg, sizeof msg) != TOK_OK) goto fail;
   if (tokenizer_n_vocab(gm->tok) > (size_t)gm->m.vocab) {
@@ -158,7 +163,9 @@ void gen_free(gen_model *gm) {
   free(gm);
 }
 
-const gen_info *gen_model_info(const gen_model *gm) { return &gm->info; }
+const gen_info *gen_model_info(const gen_model *gm) {
+  return &gm->info;
+}
 
 /* ---- tokens and chat --------------------------------------------------- */
 
@@ -171,14 +178,16 @@ int gen_tokenize(const gen_model *gm, const char *text, int add_bos, int parse_s
     return -1;
   }
   /* a prompt continues: drop the EOS a vocab with add_eos appends */
-  if (add_bos && ids.n && tokenizer_add_eos(gm->tok) && ids.ids[ids.n - 1] == tokenizer_eos(gm->tok))
+  if (add_bos && ids.n && tokenizer_add_eos(gm->tok) &&
+      ids.ids[ids.n - 1] == tokenizer_eos(gm->tok))
     ids.n--;
   if (ids.n > (size_t)(1 << 30)) {
     tok_ids_free(&ids);
     seterr(err, errlen, "text too long");
     return -1;
   }
-  for (size_t i = 0; i < ids.n && i < (size_t)(cap > 0 ? cap : 0); i++) out[i] = ids.ids[i];
+  for (size_t i = 0; i < ids.n && i < (size_t)(cap > 0 ? cap : 0); i++)
+    out[i] = ids.ids[i];
   int n = (int)ids.n;
   tok_ids_free(&ids);
   return n;
@@ -202,13 +211,15 @@ char *gen_chat_render(const gen_model *gm, const gen_message *msgs, int n, int a
   enum chat_format f = tokenizer_chat_format(gm->tok);
   if (f == CHAT_FORMAT_UNKNOWN) { /* no template: contents one per line */
     size_t total = 1;
-    for (int i = 0; i < n; i++) total += strlen(msgs[i].content) + 1;
+    for (int i = 0; i < n; i++)
+      total += strlen(msgs[i].content) + 1;
     char *s = malloc(total), *p = s;
     if (!s) {
       seterr(err, errlen, "out of memory");
       return NULL;
     }
-    for (int i = 0; i < n; i++) p += sprintf(p, "%s\n", msgs[i].content);
+    for (int i = 0; i < n; i++)
+      p += sprintf(p, "%s\n", msgs[i].content);
     *p = 0;
     return s;
   }
@@ -218,7 +229,8 @@ char *gen_chat_render(const gen_model *gm, const gen_message *msgs, int n, int a
     seterr(err, errlen, "out of memory");
     return NULL;
   }
-  for (int i = 0; i < n; i++) cm[i] = (struct chat_msg){msgs[i].role, msgs[i].content};
+  for (int i = 0; i < n; i++)
+    cm[i] = (struct chat_msg){msgs[i].role, msgs[i].content};
   char *out = NULL;
   size_t len;
   int rc = chat_render(f, cm, (size_t)(n > 0 ? n : 0), add_assistant, &out, &len, err, errlen);
@@ -240,7 +252,8 @@ int gen_chat_tokenize(const gen_model *gm, const gen_message *msgs, int n, int a
     seterr(err, errlen, "out of memory");
     return -1;
   }
-  for (int i = 0; i < n; i++) cm[i] = (struct chat_msg){msgs[i].role, msgs[i].content};
+  for (int i = 0; i < n; i++)
+    cm[i] = (struct chat_msg){msgs[i].role, msgs[i].content};
   struct tok_ids ids = {0};
   int rc = tokenizer_chat_encode(gm->tok, f, cm, (size_t)(n > 0 ? n : 0), add_assistant,
                                  TOK_ADD_SPECIAL, &ids, err, errlen);
@@ -250,7 +263,8 @@ int gen_chat_tokenize(const gen_model *gm, const gen_message *msgs, int n, int a
     tok_ids_free(&ids);
     return -1;
   }
-  for (size_t i = 0; i < ids.n && i < (size_t)(cap > 0 ? cap : 0); i++) out[i] = ids.ids[i];
+  for (size_t i = 0; i < ids.n && i < (size_t)(cap > 0 ? cap : 0); i++)
+    out[i] = ids.ids[i];
   int k = (int)ids.n;
   tok_ids_free(&ids);
   return k;
@@ -259,18 +273,26 @@ int gen_chat_tokenize(const gen_model *gm, const gen_message *msgs, int n, int a
 /* ---- prefill ----------------------------------------------------------- */
 
 void gen_params_default(gen_params *p) {
-  *p = (gen_params){.max_tokens = 256, .temperature = 0.7f, .top_k = 40, .top_p = 0.95f,
-                    .min_p = 0.05f, .repeat_penalty = 1.1f, .repeat_last_n = 64, .seed = 0};
+  *p = (gen_params){.max_tokens = 256,
+                    .temperature = 0.7f,
+                    .top_k = 40,
+                    .top_p = 0.95f,
+                    .min_p = 0.05f,
+                    .repeat_penalty = 1.1f,
+                    .repeat_last_n = 64,
+                    .seed = 0};
 }
 
-static int cancelled(const atomic_int *c) { return c && atomic_load(c) != 0; }
+static int cancelled(const atomic_int *c) {
+  return c && atomic_load(c) != 0;
+}
 
 /* Runs tokens[from, n) through the model at slots from.. of the cache (which
  * must already hold tokens[0, from)); when out is given, writes the logits
  * of rows [n - n_out, n) there, else those of the last row to s.logits.
  * Returns 1 when cancelled (the cache then holds a shorter prefix). */
-static int run_tokens(gen_model *gm, const int32_t *tokens, int from, int n, float *out,
-                      int n_out, const atomic_int *cancel, char *err, size_t errlen) {
+static int run_tokens(gen_model *gm, const int32_t *tokens, int from, int n, float *out, int n_out,
+                      const atomic_int *cancel, char *err, size_t errlen) {
   state *s = &gm->s;
   int V = gm->m.vocab;
   gm->n_cached = from;
@@ -289,7 +311,8 @@ static int run_tokens(gen_model *gm, const int32_t *tokens, int from, int n, flo
       continue;
     }
     int lo = b0 > n - n_out ? b0 : n - n_out; /* first row wanted in this batch */
-    if (lo < b0 + b) forward_logits(&gm->m, s, lo - b0, b0 + b - lo, out + (size_t)(lo - (n - n_out)) * V);
+    if (lo < b0 + b)
+      forward_logits(&gm->m, s, lo - b0, b0 + b - lo, out + (size_t)(lo - (n - n_out)) * V);
   }
   return 0;
 }
@@ -298,7 +321,8 @@ static int run_tokens(gen_model *gm, const int32_t *tokens, int from, int n, flo
  * keep_last tokens to compute (their logits are needed). */
 static int reusable(const gen_model *gm, const int32_t *tokens, int n, int keep_last) {
   int k = 0;
-  while (k < gm->n_cached && k < n && gm->cached[k] == tokens[k]) k++;
+  while (k < gm->n_cached && k < n && gm->cached[k] == tokens[k])
+    k++;
   return k > n - keep_last ? n - keep_last : k;
 }
 
@@ -385,7 +409,9 @@ static int generate_locked(gen_model *gm, const int32_t *tokens, int n, const ge
   }
   if (n >= gm->s.n_ctx) {
     if (err && errlen)
-      snprintf(err, errlen, "prompt of %d tokens does not fit the context length %d (one token must remain for the answer)",
+      snprintf(err, errlen,
+               "prompt of %d tokens does not fit the context length %d (one token must remain for "
+               "the answer)",
                n, gm->s.n_ctx);
     return -1;
   }
@@ -418,8 +444,10 @@ static int generate_locked(gen_model *gm, const int32_t *tokens, int n, const ge
   if (rc == 0 && stats->stop != GEN_STOP_STRING && stats->stop != GEN_STOP_CALLBACK) {
     /* the end: an incomplete character becomes U+FFFD, held text is shown */
     size_t n_tail = tok_stream_flush(&ts, gm->piece, gm->piece_cap);
-    if (emit(&k, &st, gm->piece, n_tail)) stats->stop = GEN_STOP_STRING;
-    else show(&k, &st, stopper_pending(&st));
+    if (emit(&k, &st, gm->piece, n_tail))
+      stats->stop = GEN_STOP_STRING;
+    else
+      show(&k, &st, stopper_pending(&st));
   }
   stats->decode_s = now_s() - t1;
   stopper_free(&st);
@@ -427,8 +455,7 @@ static int generate_locked(gen_model *gm, const int32_t *tokens, int n, const ge
 }
 
 int gen_generate_tokens(gen_model *gm, const int32_t *tokens, int n, const gen_params *params,
-                        gen_piece_fn cb, void *user, gen_stats *stats, char *err,
-                        size_t errlen) {
+                        gen_piece_fn cb, void *user, gen_stats *stats, char *err, size_t errlen) {
   gen_params dflt;
   gen_stats local;
   if (!params) gen_params_default(&dflt), params = &dflt;
@@ -441,15 +468,17 @@ int gen_generate_tokens(gen_model *gm, const int32_t *tokens, int n, const gen_p
 int gen_generate(gen_model *gm, const char *prompt, const gen_params *params, gen_piece_fn cb,
                  void *user, gen_stats *stats, char *err, size_t errlen) {
   struct tok_ids ids = {0};
-  if (tokenizer_encode(gm->tok, prompt, strlen(prompt), TOK_ADD_SPECIAL | TOK_PARSE_SPECIAL,
-                       &ids, err, errlen) != TOK_OK) {
+  if (tokenizer_encode(gm->tok, prompt, strlen(prompt), TOK_ADD_SPECIAL | TOK_PARSE_SPECIAL, &ids,
+                       err, errlen) != TOK_OK) {
     tok_ids_free(&ids);
     return -1;
   }
   if (ids.n && tokenizer_add_eos(gm->tok) && ids.ids[ids.n - 1] == tokenizer_eos(gm->tok)) ids.n--;
   if (ids.n >= (size_t)gm->s.n_ctx) {
     if (err && errlen)
-      snprintf(err, errlen, "prompt of %zu tokens does not fit the context length %d (one token must remain for the answer)",
+      snprintf(err, errlen,
+               "prompt of %zu tokens does not fit the context length %d (one token must remain for "
+               "the answer)",
                ids.n, gm->s.n_ctx);
     tok_ids_free(&ids);
     return -1;

@@ -38,6 +38,12 @@ typedef struct gen_model gen_model;
 typedef struct {
   int n_threads; /* worker threads for the matmuls; <= 0 means 1 */
   int n_ctx;     /* KV cache length in tokens; 0 = min(model's context length, 4096) */
+  /* 1: read the weights into memory backed by 2 MiB pages instead of
+   * mapping the file.  Decode reads every weight once per token, and with
+   * the file's 4 KiB pages TLB misses cost a good part of the rate; the
+   * price is load time (a full read of the file) and a private copy of the
+   * weights next to the page cache's.  0 = map the file. */
+  int huge_pages;
 } gen_load_params;
 
 /* Opens and validates a GGUF file (every tensor's type and shape is checked
@@ -57,7 +63,7 @@ typedef struct {
   const char *architecture; /* "llama", "qwen2", "internlm2" */
   const char *name;         /* general.name or "" */
   int n_layers;
-  int dim;        /* embedding length = size of one embedding vector */
+  int dim; /* embedding length = size of one embedding vector */
   int n_heads;
   int n_kv_heads;
   int head_dim;
@@ -87,8 +93,8 @@ const gen_info *gen_model_info(const gen_model *m);
  * "<|im_start|>" becomes the special token rather than its characters.
  * Writes at most cap tokens; returns the number the text needs (call again
  * with a larger buffer when it exceeds cap), or -1 with a message. */
-int gen_tokenize(const gen_model *m, const char *text, int add_bos, int parse_special,
-                 int32_t *out, int cap, char *err, size_t errlen);
+int gen_tokenize(const gen_model *m, const char *text, int add_bos, int parse_special, int32_t *out,
+                 int cap, char *err, size_t errlen);
 
 /* Text of a token sequence, snprintf-style: writes at most cap bytes
  * including the NUL, returns the length the whole text needs. */
@@ -117,14 +123,14 @@ int gen_chat_tokenize(const gen_model *m, const gen_message *msgs, int n, int ad
 /* ---- generation -------------------------------------------------------- */
 
 typedef struct {
-  int max_tokens;       /* stop after this many generated tokens (default 256) */
-  float temperature;    /* <= 0: greedy (default 0.7) */
-  int top_k;            /* <= 0: off (default 40) */
-  float top_p;          /* >= 1: off (default 0.95) */
-  float min_p;          /* <= 0: off (default 0.05) */
-  float repeat_penalty; /* 1: off (default 1.1) */
-  int repeat_last_n;    /* tokens the penalty looks back at (default 64) */
-  uint64_t seed;        /* same seed, prompt and model: same output */
+  int max_tokens;          /* stop after this many generated tokens (default 256) */
+  float temperature;       /* <= 0: greedy (default 0.7) */
+  int top_k;               /* <= 0: off (default 40) */
+  float top_p;             /* >= 1: off (default 0.95) */
+  float min_p;             /* <= 0: off (default 0.05) */
+  float repeat_penalty;    /* 1: off (default 1.1) */
+  int repeat_last_n;       /* tokens the penalty looks back at (default 64) */
+  uint64_t seed;           /* same seed, prompt and model: same output */
   const char *const *stop; /* stop strings (not emitted); NULL or n_stop 0: none */
   int n_stop;
   const atomic_int *cancel; /* optional; nonzero from any thread cancels */

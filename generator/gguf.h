@@ -117,6 +117,12 @@ struct gguf;
 /* Map and validate a file. On failure returns a GGUF_E* code, *out = NULL,
  * and a message in err (err may be NULL). */
 int gguf_open_file(struct gguf **out, const char *path, char *err, size_t errlen);
+/* Same; with GGUF_HUGE_PAGES the file is read into anonymous memory backed
+ * by 2 MiB pages instead of mapped (faster decode, slower load, a private
+ * copy of the file in memory). */
+#define GGUF_HUGE_PAGES 1
+int gguf_open_file_flags(struct gguf **out, const char *path, int flags, char *err,
+                         size_t errlen);
 /* Validate a file image held in memory. The buffer is borrowed: it must stay
  * valid and unchanged until gguf_close(). Used by tests and the fuzzer.
  * Tensor offsets are aligned relative to the buffer start, so data pointers
