@@ -23,13 +23,14 @@ static void serve_usage(FILE *f) {
           "usage: lawqa serve --db FILE [--model M.gguf] [--host 127.0.0.1] [--port 8080]\n"
           "                   [--threads N] [--api-key-file F] [--timeout SECONDS]\n"
           "                   [--gen-queue N] [--max-body BYTES] [--cache ENTRIES]\n"
-          "                   [--max-headers BYTES] [--max-conns N]\n"
+          "                   [--max-headers BYTES] [--max-conns N] [--gen-threads N] [--huge-pages]\n"
           "Serves the REST API, the OpenAI-compatible API and the research portal.\n"
           "--port 0 picks a free port (logged as {\"event\":\"listening\",...} on stderr).\n"
           "--cache 0 turns off the search response cache (default 1024 entries).\n"
           "Limits: --max-body (default 1 MiB; POST /v1/index takes 64 MiB), --max-headers\n"
           "(request line and headers, default 16 KiB), --max-conns (client connections held\n"
-          "at once, default 512); past them a request gets a JSON 413, 431 or 503.\n");
+          "at once, default 512); past them a request gets a JSON 413, 431 or 503.\n"
+          "--huge-pages reads the model into 2 MiB pages: faster decode, slower start.\n");
 }
 
 int cmd_serve(int argc, char **argv) {
@@ -39,6 +40,10 @@ int cmd_serve(int argc, char **argv) {
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       serve_usage(stdout);
       return 0;
+    }
+    if (!strcmp(a, "--huge-pages")) { /* no value */
+      o.gen_huge_pages = true;
+      continue;
     }
     if (!v) {
       fprintf(stderr, "lawqa serve: %s needs a value\n", a);

@@ -75,7 +75,9 @@ typedef struct {
 static void *load_main(void *arg) {
   load_job *j = arg;
   setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), GEN_NICE); /* best effort */
-  gen_load_params lp = {.n_threads = j->s->o.gen_threads, .n_ctx = 0};
+  gen_load_params lp = {.n_threads = j->s->o.gen_threads,
+                        .n_ctx = 0,
+                        .huge_pages = j->s->o.gen_huge_pages};
   j->s->model = gen_load(j->s->o.model_path, &lp, j->err, j->errlen);
   return NULL;
 }

@@ -50,6 +50,7 @@ typedef struct {
   int port;                 /* default 8080; 0 picks a free port (logged) */
   int threads;              /* retrieval workers (default 2) */
   int gen_threads;          /* matmul threads of the model (default 1) */
+  bool gen_huge_pages;      /* read the model into 2 MiB pages (gen_load_params) */
   const char *api_key_file; /* bearer keys, one per line; NULL: writes off */
   size_t max_body;          /* bytes (default 1 MiB) */
   size_t max_index_body;    /* bytes for POST /v1/index (default 64 MiB) */
