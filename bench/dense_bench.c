@@ -1,25 +1,30 @@
 /* dense_bench — numbers behind the dense arm's design (docs/dense.md).
  *
- *   dense_bench faiss [N [DIM [QUERIES [flat|flat,hnsw]]]]  flat IP vs HNSW32 on random
- *                                               unit vectors: build time,
- *                                               search p50/p95, recall@10
- *   dense_bench embed MODEL LAYERS THREADS [N]  gen_embed throughput (tok/s)
- *                                               on statute-like windows
+ *   dense_bench faiss [N [DIM [QUERIES [KINDS [THREADS]]]]]
+ *                                               exact flat search vs the
+ *                                               FAISS kinds in KINDS
+ *                                               ("default;HNSW32") on
+ *                                               clustered unit vectors
+ *                                               (dense_faiss.c)
+ *   dense_bench embed MODEL LAYERS THREADS [N [REPS [B]]]
+ *                                               gen_embed throughput (tok/s)
+ *                                               on N statute-like texts, B
+ *                                               a call (16), alternating
+ *                                               with a 512-token prefill
+ *                                               (bench-gen's pp512)
  *   dense_bench corpus MODEL DB                 tokens of the units the
  *                                               indexer would embed, and
  *                                               the time at a given rate
- *
- * FAISS's OpenMP threads follow OMP_NUM_THREADS. */
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <faiss/c_api/Index_c.h>
-#include <faiss/c_api/utils/distances_c.h>
 #include <sqlite3.h>
 
+#include "dense_faiss.h"
 #include "embed_store.h"
 #include "embed_text.h"
 #include "generator.h"
@@ -30,111 +35,10 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-
 static double cpu_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng = 88172645463325252ULL;
-static float frand(void) {
-  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-  return (float)((double)(rng >> 11) / (double)(1ULL << 53)) - 0.5f;
-}
-
-static void random_units(float *x, size_t n, int d) {
-  for (size_t i = 0; i < n; i++) {
-    double s = 0;
-    float *v = x + i * (size_t)d;
-    for (int j = 0; j < d; j++) v[j] = frand(), s += (double)v[j] * v[j];
-    for (int j = 0; j < d; j++) v[j] = (float)(v[j] / __builtin_sqrt(s));
-  }
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Searches each query alone (the service's case) and reports latency
- * percentiles, by the wall clock and by CPU time (on a shared machine the
- * wall clock includes waiting for a core); labels go to lab[q*10..]. */
-static void time_search(const char *name, FaissIndex *idx, const float *q, int nq, int d,
-                        idx_t *lab) {
-  double *t = malloc(sizeof(double) * (size_t)nq), *c = malloc(sizeof(double) * (size_t)nq);
-  float dis[10];
-  for (int i = 0; i < nq; i++) {
-    double t0 = now_s(), c0 = cpu_s();
-    faiss_Index_search(idx, 1, q + (size_t)i * d, 10, dis, lab + (size_t)i * 10);
-    t[i] = (now_s() - t0) * 1e3;
-    c[i] = (cpu_s() - c0) * 1e3;
-  }
-  qsort(t, (size_t)nq, sizeof *t, cmp_double);
-  qsort(c, (size_t)nq, sizeof *c, cmp_double);
-  printf("%-22s search wall p50 %.3f ms p95 %.3f ms | CPU p50 %.3f ms p95 %.3f ms\n", name,
-         t[nq / 2], t[nq * 95 / 100], c[nq / 2], c[nq * 95 / 100]);
-  free(t);
-  free(c);
-}
-
-static double recall10(const idx_t *truth, const idx_t *got, int nq) {
-  int hit = 0;
-  for (int i = 0; i < nq; i++)
-    for (int a = 0; a < 10; a++)
-      for (int b = 0; b < 10; b++) hit += got[i * 10 + a] == truth[i * 10 + b];
-  return hit / (10.0 * nq);
-}
-
-static int bench_faiss(size_t n, int d, int nq, const char *kinds) {
-  float *x = malloc(sizeof(float) * n * (size_t)d);
-  float *q = malloc(sizeof(float) * (size_t)nq * (size_t)d);
-  int64_t *ids = malloc(sizeof(int64_t) * n);
-  idx_t *truth = malloc(sizeof(idx_t) * (size_t)nq * 10);
-  idx_t *got = malloc(sizeof(idx_t) * (size_t)nq * 10);
-  if (!x || !q || !ids || !truth || !got) return fprintf(stderr, "out of memory\n"), 1;
-  random_units(x, n, d);
-  /* queries near stored vectors, like a paraphrase of an article */
-  for (int i = 0; i < nq; i++) {
-    float *v = q + (size_t)i * d;
-    const float *src = x + (size_t)(rng % n) * d;
-    double s = 0;
-    for (int j = 0; j < d; j++) v[j] = src[j] + 0.05f * frand(), s += (double)v[j] * v[j];
-    for (int j = 0; j < d; j++) v[j] = (float)(v[j] / __builtin_sqrt(s));
-  }
-  for (size_t i = 0; i < n; i++) ids[i] = (int64_t)i;
-  printf("%zu random unit vectors, dimension %d, %d single queries, k=10\n", n, d, nq);
-  char err[256];
-  FaissIndex *flat = NULL, *hnsw = NULL;
-  double t0 = now_s();
-  if (ix_vec_build_as("IDMap,Flat", x, ids, n, d, &flat, err, sizeof err))
-    return fprintf(stderr, "%s\n", err), 1;
-  printf("flat IP                build %.1f s\n", now_s() - t0);
-  time_search("flat IP", flat, q, nq, d, truth);
-  /* FAISS scans with its own loops below 20 queries; BLAS (OpenBLAS's
-   * SIMD sgemm) may be faster for a single query on a generic build. */
-  faiss_set_distance_compute_blas_threshold(1);
-  time_search("flat IP (BLAS)", flat, q, nq, d, got);
-  faiss_set_distance_compute_blas_threshold(20);
-  faiss_Index_free(flat);
-  if (!strstr(kinds, "hnsw")) goto done;
-  t0 = now_s();
-  double c0 = cpu_s();
-  if (ix_vec_build_as("IDMap,HNSW32", x, ids, n, d, &hnsw, err, sizeof err))
-    return fprintf(stderr, "%s\n", err), 1;
-  printf("HNSW32                 build %.1f s (%.1f CPU s)\n", now_s() - t0, cpu_s() - c0);
-  int efs[] = {32, 64, 128};
-  for (size_t i = 0; i < sizeof efs / sizeof *efs; i++) {
-    char name[32];
-    snprintf(name, sizeof name, "HNSW32 efSearch %d", efs[i]);
-    ix_vec_set_ef(hnsw, efs[i], err, sizeof err);
-    time_search(name, hnsw, q, nq, d, got);
-    printf("%-22s recall@10 %.3f\n", name, recall10(truth, got, nq));
-  }
-  faiss_Index_free(hnsw);
-done:
-  free(x), free(q), free(ids), free(truth), free(got);
-  return 0;
 }
 
 /* Statute-like text: cycles through real article sentences. */
@@ -147,45 +51,132 @@ static const char *const SAMPLES[] = {
     "仍不能确定的，借款人可以随时返还；贷款人可以催告借款人在合理期限内返还。",
 };
 
-static int bench_embed(const char *path, int layers, int threads, int n) {
-  char err[512];
-  gen_load_params lp = {.n_threads = threads, .n_ctx = IX_EMBED_CTX};
-  gen_model *m = gen_load(path, &lp, err, sizeof err);
-  if (!m) return fprintf(stderr, "%s\n", err), 1;
-  const gen_info *gi = gen_model_info(m);
+/* Statute-like texts of 2 to 4 sentences (80 to 250 tokens of a real
+ * Chinese vocabulary, like most articles). */
+static char **make_texts(int n) {
   char **texts = malloc(sizeof(char *) * (size_t)n);
-  long tokens = 0;
-  for (int i = 0; i < n; i++) {
-    /* two to four sentences: 80 to 250 tokens, like most articles */
+  for (int i = 0; texts && i < n; i++) {
     char buf[4096] = "中华人民共和国刑法 第二编 分则/第五章 侵犯财产罪\n第二百六十四条 ";
     for (int k = 0; k < 2 + i % 3; k++)
       strncat(buf, SAMPLES[(i + k) % 4], sizeof buf - strlen(buf) - 1);
     texts[i] = strdup(buf);
-    int32_t one;
-    tokens += gen_tokenize(m, texts[i], 1, 0, &one, 0, err, sizeof err);
   }
-  float *out = malloc(sizeof(float) * (size_t)gi->dim * 16);
-  /* one warm-up batch (page faults of the mapped weights) */
-  gen_embed(m, (const char *const *)texts, n < 16 ? n : 16, layers, GEN_POOL_MEAN, out, err,
-            sizeof err);
+  return texts;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Median, min and max of v[n] (sorts v). */
+static void stats(double *v, int n, double *med, double *lo, double *hi) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  *lo = v[0];
+  *hi = v[n - 1];
+}
+
+typedef struct {
+  gen_model *m;
+  const char *const *texts;
+  int n, batch, layers;
+  long tokens;       /* of all texts, BOS included */
+  int32_t *prompt;   /* PP tokens for the prefill baseline */
+  float *out, *logits;
+} embed_run;
+
+#define PP 512
+
+/* One prefill of PP tokens from an empty cache, as `lawqa bench-gen --pp`
+ * does: tok/s wall and per CPU second. */
+static int prefill_once(embed_run *r, double *rate, double *cpu_rate, char *err, size_t errlen) {
+  gen_reset(r->m);
   double t0 = now_s(), c0 = cpu_s();
-  for (int i = 0; i < n; i += 16) {
-    int b = n - i < 16 ? n - i : 16;
-    if (gen_embed(m, (const char *const *)texts + i, b, layers, GEN_POOL_MEAN, out, err,
-                  sizeof err))
-      return fprintf(stderr, "%s\n", err), 1;
-  }
-  double dt = now_s() - t0, dc = cpu_s() - c0;
-  /* On a shared machine the wall clock includes time other processes
-   * took; CPU seconds per thread estimate the rate of an idle machine. */
-  printf("%s (%s, %d layers, dim %d): %d texts, %ld tokens, %d threads, %d layers used:"
-         " %.1f s wall, %.1f tok/s; %.1f CPU s, %.1f tok/s at full %d cores\n",
-         path, gi->architecture, gi->n_layers, gi->dim, n, tokens, threads,
-         layers ? layers : gi->n_layers, dt, tokens / dt, dc, tokens * threads / dc, threads);
-  for (int i = 0; i < n; i++) free(texts[i]);
-  free(texts), free(out);
-  gen_free(m);
+  if (gen_logits(r->m, r->prompt, PP, r->logits, 1, NULL, err, errlen)) return -1;
+  *rate = PP / (now_s() - t0);
+  *cpu_rate = PP / (cpu_s() - c0);
   return 0;
+}
+
+/* Embeds all texts in gen_embed calls of r->batch texts. */
+static int embed_once(embed_run *r, double *rate, double *cpu_rate, char *err, size_t errlen) {
+  double t0 = now_s(), c0 = cpu_s();
+  for (int i = 0; i < r->n; i += r->batch) {
+    int b = r->n - i < r->batch ? r->n - i : r->batch;
+    if (gen_embed(r->m, r->texts + i, b, r->layers, GEN_POOL_MEAN, r->out, err, errlen))
+      return -1;
+  }
+  *rate = (double)r->tokens / (now_s() - t0);
+  *cpu_rate = (double)r->tokens / (cpu_s() - c0);
+  return 0;
+}
+
+static void print_rates(const char *what, double *wall, double *cpu, int reps, int threads) {
+  double med, lo, hi, cmed, clo, chi;
+  stats(wall, reps, &med, &lo, &hi);
+  stats(cpu, reps, &cmed, &clo, &chi);
+  printf("%-26s %7.1f tok/s wall (min %.1f, max %.1f) | %6.1f tok/CPU-s -> %6.1f tok/s at %d"
+         " full cores\n", what, med, lo, hi, cmed, cmed * threads, threads);
+}
+
+/* Prefill and embedding alternate, rep after rep, so both see the same
+ * load on a shared machine; the per-rep ratio is the robust figure. */
+static int run_side_by_side(embed_run *r, int reps, int threads) {
+  char err[512];
+  double pw[64], pc[64], ew[64], ec[64], ratio[64];
+  for (int k = 0; k < reps; k++) {
+    if (prefill_once(r, &pw[k], &pc[k], err, sizeof err) ||
+        embed_once(r, &ew[k], &ec[k], err, sizeof err))
+      return fprintf(stderr, "%s\n", err), 1;
+    ratio[k] = ew[k] / pw[k];
+    printf("rep %d: prefill %.1f tok/s, embed %.1f tok/s wall\n", k + 1, pw[k], ew[k]);
+  }
+  const gen_info *gi = gen_model_info(r->m);
+  int used = r->layers > 0 && r->layers < gi->n_layers ? r->layers : gi->n_layers;
+  char what[64];
+  print_rates("prefill pp512, all layers", pw, pc, reps, threads);
+  snprintf(what, sizeof what, "embed, %d of %d layers", used, gi->n_layers);
+  print_rates(what, ew, ec, reps, threads);
+  double med, lo, hi;
+  stats(ratio, reps, &med, &lo, &hi);
+  printf("embed / prefill rate: median %.2f (min %.2f, max %.2f); prefill scaled to %d layers"
+         " would be %.2f\n", med, lo, hi, used, (double)gi->n_layers / used);
+  return 0;
+}
+
+static int bench_embed(const char *path, int layers, int threads, int n, int reps, int batch) {
+  char err[512];
+  if (reps < 1 || reps > 64 || n < 1 || batch < 1)
+    return fprintf(stderr, "1 to 64 reps, 1 or more texts and texts a call\n"), 2;
+  gen_load_params lp = {.n_threads = threads, .n_ctx = IX_EMBED_CTX};
+  gen_model *m = gen_load(path, &lp, err, sizeof err);
+  if (!m) return fprintf(stderr, "%s\n", err), 1;
+  const gen_info *gi = gen_model_info(m);
+  embed_run r = {m, NULL, n, batch, layers, 0, calloc(PP + 4096, sizeof(int32_t)),
+                 malloc(sizeof(float) * (size_t)gi->dim * (size_t)batch),
+                 malloc(sizeof(float) * (size_t)gi->vocab_size)};
+  char **texts = make_texts(n);
+  r.texts = (const char *const *)texts;
+  int have = 0;
+  double t0 = now_s();
+  for (int i = 0; i < n; i++) {
+    int32_t one;
+    r.tokens += gen_tokenize(m, texts[i], 1, 0, &one, 0, err, sizeof err);
+    if (have < PP) have += gen_tokenize(m, texts[i], have == 0, 0, r.prompt + have, 4096, err,
+                                        sizeof err);
+  }
+  double tok_s = now_s() - t0;
+  printf("%s (%s, %d layers, dim %d), %d threads: %d texts, %ld tokens (tokenized twice in %.3f s)"
+         "; gen_embed calls of %d texts; %d reps\n",
+         path, gi->architecture, gi->n_layers, gi->dim, threads, n, r.tokens, tok_s, r.batch, reps);
+  /* warm-up: page faults of the mapped weights */
+  double w, c;
+  int rc = prefill_once(&r, &w, &c, err, sizeof err) ? 1 : run_side_by_side(&r, reps, threads);
+  for (int i = 0; i < n; i++) free(texts[i]);
+  free(texts), free(r.prompt), free(r.out), free(r.logits);
+  gen_free(m);
+  return rc;
 }
 
 /* Tokens of what the indexer embeds (windows included), from a lexical
@@ -226,14 +217,17 @@ static int bench_corpus(const char *path, const char *db_path) {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* lines appear as they are measured */
   if (argc >= 2 && strcmp(argv[1], "faiss") == 0)
-    return bench_faiss(argc > 2 ? (size_t)atol(argv[2]) : 60000, argc > 3 ? atoi(argv[3]) : 896,
-                       argc > 4 ? atoi(argv[4]) : 200, argc > 5 ? argv[5] : "flat,hnsw");
+    return dense_faiss_bench(argc > 2 ? (size_t)atol(argv[2]) : 60000,
+                             argc > 3 ? atoi(argv[3]) : 896, argc > 4 ? atoi(argv[4]) : 200,
+                             argc > 5 ? argv[5] : "default;HNSW32",
+                             argc > 6 ? atoi(argv[6]) : 2);
   if (argc >= 5 && strcmp(argv[1], "embed") == 0)
-    return bench_embed(argv[2], atoi(argv[3]), atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 64);
+    return bench_embed(argv[2], atoi(argv[3]), atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 32,
+                       argc > 6 ? atoi(argv[6]) : 5, argc > 7 ? atoi(argv[7]) : 16);
   if (argc == 4 && strcmp(argv[1], "corpus") == 0) return bench_corpus(argv[2], argv[3]);
   fprintf(stderr,
-          "usage: dense_bench faiss [N [DIM [QUERIES [flat|flat,hnsw]]]]\n"
-          "       dense_bench embed MODEL LAYERS THREADS [TEXTS]\n"
+          "usage: dense_bench faiss [N [DIM [QUERIES [KINDS [THREADS]]]]]\n"
+          "       dense_bench embed MODEL LAYERS THREADS [TEXTS [REPS [TEXTS_A_CALL]]]\n"
           "       dense_bench corpus MODEL DB\n");
   return 2;
 }

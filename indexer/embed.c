@@ -103,10 +103,9 @@ static int list_units(embed_job *j) {
   }
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    uint64_t h = ix_embed_text_hash((const char *)sqlite3_column_text(st, 1),
-                                    (const char *)sqlite3_column_text(st, 2),
-                                    (const char *)sqlite3_column_text(st, 3),
-                                    (const char *)sqlite3_column_text(st, 4));
+    uint64_t h = ix_embed_text_hash(
+        (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+        (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4));
     if (push_unit(j, sqlite3_column_int64(st, 0), h)) break;
     sqlite3_reset(has);
     sqlite3_bind_int64(has, 1, (sqlite3_int64)h);
@@ -205,8 +204,8 @@ static int write_index(embed_job *j, const char *db_path) {
   FaissIndex *idx = NULL;
   char path[4096];
   if (read_vectors(j, &x, &ids, &n)) return -1;
-  int rc = ix_vec_build(x, ids, n, j->meta.dim, &idx, j->meta.index_kind,
-                        sizeof j->meta.index_kind, j->err, j->errlen);
+  int rc = ix_vec_build(x, ids, n, j->meta.dim, &idx, j->meta.index_kind, sizeof j->meta.index_kind,
+                        j->err, j->errlen);
   free(x);
   free(ids);
   if (rc) return -1;
@@ -324,10 +323,11 @@ static int flush(embed_job *j, batch *b, sqlite3_stmt *put, float *out, float *v
     rc = -1;
   }
   for (int u = 0; texts && u < b->n_units; u++)
-    for (int i = 0; i < b->win[u].n; i++) texts[k++] = b->win[u].texts[i];
-  if (!rc && gen_embed(j->model, texts, k, j->meta.layers,
-                       j->meta.pooling_last ? GEN_POOL_LAST : GEN_POOL_MEAN, out, j->err,
-                       j->errlen))
+    for (int i = 0; i < b->win[u].n; i++)
+      texts[k++] = b->win[u].texts[i];
+  if (!rc &&
+      gen_embed(j->model, texts, k, j->meta.layers,
+                j->meta.pooling_last ? GEN_POOL_LAST : GEN_POOL_MEAN, out, j->err, j->errlen))
     rc = -1;
   free(texts);
   int began = !rc && exec(j, "BEGIN") == 0;
@@ -336,11 +336,14 @@ static int flush(embed_job *j, batch *b, sqlite3_stmt *put, float *out, float *v
   for (int u = 0; !rc && u < b->n_units; u++) {
     memset(vec, 0, (size_t)dim * sizeof *vec);
     for (int i = 0; i < b->win[u].n; i++, k++)
-      for (int c = 0; c < dim; c++) vec[c] += b->win[u].weights[i] * out[(size_t)k * dim + c];
+      for (int c = 0; c < dim; c++)
+        vec[c] += b->win[u].weights[i] * out[(size_t)k * dim + c];
     double norm = 0;
-    for (int c = 0; c < dim; c++) norm += (double)vec[c] * vec[c];
+    for (int c = 0; c < dim; c++)
+      norm += (double)vec[c] * vec[c];
     float inv = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
-    for (int c = 0; c < dim; c++) vec[c] *= inv;
+    for (int c = 0; c < dim; c++)
+      vec[c] *= inv;
     sqlite3_reset(put);
     sqlite3_bind_int64(put, 1, (sqlite3_int64)b->hash[u]);
     sqlite3_bind_blob(put, 2, vec, dim * (int)sizeof *vec, SQLITE_STATIC);
@@ -349,7 +352,8 @@ static int flush(embed_job *j, batch *b, sqlite3_stmt *put, float *out, float *v
   if (!rc && exec(j, "COMMIT")) rc = -1;
   if (rc && began) rollback(j->db);
   if (!rc) ix_progress_add(&j->progress, (size_t)b->n_units, b->tokens);
-  for (int u = 0; u < b->n_units; u++) ix_windows_free(&b->win[u]);
+  for (int u = 0; u < b->n_units; u++)
+    ix_windows_free(&b->win[u]);
   b->n_units = b->n_windows = b->tokens = 0;
   return rc;
 }
@@ -367,7 +371,8 @@ static int gather(embed_job *j, batch *b, sqlite3_stmt *get, const unit *u) {
     return -1;
   b->hash[b->n_units++] = u->hash;
   b->n_windows += w->n;
-  for (int i = 0; i < w->n; i++) b->tokens += w->tokens[i];
+  for (int i = 0; i < w->n; i++)
+    b->tokens += w->tokens[i];
   return 0;
 }
 
@@ -427,7 +432,8 @@ static int embed_todo(embed_job *j) {
   }
 done:
   if (b)
-    for (int u = 0; u < b->n_units; u++) ix_windows_free(&b->win[u]);
+    for (int u = 0; u < b->n_units; u++)
+      ix_windows_free(&b->win[u]);
   sqlite3_finalize(get);
   sqlite3_finalize(put);
   free(b);

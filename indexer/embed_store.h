@@ -21,13 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <faiss/c_api/IndexIVF_c.h>
 #include <faiss/c_api/Index_c.h>
 
 struct sqlite3;
 
 /* Up to this many vectors an exact flat scan answers within ~2 ms with
  * Debian's scalar FAISS build (5.4 ms of CPU per query at 10k vectors of
- * dimension 896, see docs/dense.md); above it, HNSW. */
+ * dimension 896, see docs/dense.md); above it, an IVF (inverted lists). */
 #define IX_VEC_FLAT_MAX 3000
 
 typedef struct {
@@ -73,15 +74,36 @@ int ix_vec_corpus_hash(struct sqlite3 *db, uint64_t *out, size_t *count, char *e
 int ix_vec_path(const char *db_path, int64_t gen, char *buf, size_t cap);
 
 /* Builds an index over n vectors (row-major, dim floats each) labelled
- * with ids: flat inner product up to IX_VEC_FLAT_MAX, HNSW above.  kind
- * receives the factory string.  0 or -1 with err. */
+ * with ids: flat inner product up to IX_VEC_FLAT_MAX, above it
+ * "IDMap,IVF<ix_vec_nlist(n)>,Flat" (k-means trained on a sample of the
+ * vectors, with the direct map that ix_vec_verify needs).  kind receives
+ * the factory string.  0 or -1 with err. */
 int ix_vec_build(const float *x, const int64_t *ids, size_t n, int dim, FaissIndex **out,
                  char *kind, size_t kindcap, char *err, size_t errlen);
 
 /* The same with an explicit FAISS factory description ("IDMap,Flat",
- * "IDMap,HNSW32"), for tests and benchmarks. */
+ * "IDMap,HNSW32", "IDMap,IVF64,Flat"), for tests and benchmarks. */
 int ix_vec_build_as(const char *desc, const float *x, const int64_t *ids, size_t n, int dim,
                     FaissIndex **out, char *err, size_t errlen);
+
+/* Inverted lists for n vectors: the largest power of two up to 4·sqrt(n)
+ * (FAISS's rule of thumb) that leaves 64 training vectors a list. */
+int ix_vec_nlist(size_t n);
+
+/* The IVF inside an id-mapped index, or NULL when idx is another kind. */
+FaissIndexIVF *ix_vec_ivf(FaissIndex *idx);
+
+/* Makes an IVF searchable through any number of its lists by
+ * ix_vec_search (sets nprobe to every list); no-op for other kinds.  Call
+ * once after loading, before the index is shared between threads. */
+void ix_vec_open_lists(FaissIndex *idx);
+
+/* The k best of one query into dis/lab (article ids, -1 past the last
+ * hit).  An IVF (opened by ix_vec_open_lists) scans the `probes` lists
+ * whose centres are nearest to q; other kinds ignore probes.  Does not
+ * modify idx, so threads may search one index at once.  0 or -1 with err. */
+int ix_vec_search(FaissIndex *idx, const float *q, size_t k, size_t probes, float *dis,
+                  idx_t *lab, char *err, size_t errlen);
 
 /* Writes idx to path atomically: a temporary file in the same folder,
  * fsync'd, renamed over path, folder fsync'd. */

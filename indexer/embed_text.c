@@ -50,8 +50,8 @@ static size_t *char_offsets(const char *s, size_t *nchars) {
   return off;
 }
 
-static int push_window(ix_windows *w, int cap, const char *header, const char *body,
-                       size_t len, float weight, int tokens) {
+static int push_window(ix_windows *w, int cap, const char *header, const char *body, size_t len,
+                       float weight, int tokens) {
   if (w->n == cap) return -1;
   size_t hl = strlen(header);
   char *t = malloc(hl + len + 1);
@@ -107,8 +107,8 @@ int ix_embed_window(const gen_info *gi) {
   return w < 4 * IX_EMBED_OVERLAP ? 4 * IX_EMBED_OVERLAP : w;
 }
 
-int ix_embed_windows(const gen_model *m, int window, const char *title, const char *path, const char *label,
-                     const char *text, ix_windows *w, char *err, size_t errlen) {
+int ix_embed_windows(const gen_model *m, int window, const char *title, const char *path,
+                     const char *label, const char *text, ix_windows *w, char *err, size_t errlen) {
   memset(w, 0, sizeof *w);
   char *header = header_of(title ? title : "", path ? path : "", label ? label : "");
   if (!header) {
@@ -121,8 +121,9 @@ int ix_embed_windows(const gen_model *m, int window, const char *title, const ch
   int rc = -1;
   if (htok >= 0 && btok >= 0) {
     if (htok + btok <= window - 8 || !*text)
-      rc = alloc_windows(w, 1) || push_window(w, 1, header, text, strlen(text), 1.0f,
-                                               htok + btok) ? -1 : 0;
+      rc = alloc_windows(w, 1) || push_window(w, 1, header, text, strlen(text), 1.0f, htok + btok)
+               ? -1
+               : 0;
     else
       rc = split(w, window, header, htok, text, btok);
     if (rc) snprintf(err, errlen, "out of memory");
@@ -133,7 +134,8 @@ int ix_embed_windows(const gen_model *m, int window, const char *title, const ch
 }
 
 void ix_windows_free(ix_windows *w) {
-  for (int i = 0; w->texts && i < w->n; i++) free(w->texts[i]);
+  for (int i = 0; w->texts && i < w->n; i++)
+    free(w->texts[i]);
   free(w->texts);
   free(w->weights);
   free(w->tokens);
@@ -153,8 +155,8 @@ static void draw(ix_progress *p) {
   double eta = p->done ? dt * (double)(p->total - p->done) / (double)p->done : 0;
   long e = (long)eta;
   fprintf(stderr, "\rembedding [%.*s%*s] %zu/%zu  %.0f tok/s  ETA %ld:%02ld:%02ld ", filled,
-          "##############################", 30 - filled, "", p->done, p->total, rate,
-          e / 3600, e / 60 % 60, e % 60);
+          "##############################", 30 - filled, "", p->done, p->total, rate, e / 3600,
+          e / 60 % 60, e % 60);
 }
 
 void ix_progress_begin(ix_progress *p, int enabled, size_t total) {

@@ -8,8 +8,9 @@
  * The index holds the current version of each article and case section; ids
  * are article row ids (articles.id).  Filtering by law, date or kind is done
  * by the caller through the `keep` callback: rt_dense_search over-fetches
- * (k, then 4k, 16k … up to 8192 or the whole index) until k kept hits are
- * found, so --law / --as-of filter this arm like the others.  A filter that
+ * (k, then 4k, 16k … up to 8192 or the whole index; an IVF file scans 16
+ * of its lists, then 64, 256 …) until k kept hits are found, so --law /
+ * --as-of filter this arm like the others.  A filter that
  * rejects nearly everything (an --as-of date before most current versions)
  * can leave fewer than k dense hits: the index holds current versions only. */
 #ifndef LAWQA_RETRIEVER_DENSE_H

@@ -31,8 +31,8 @@ static entry *find(const char *path, const struct stat *sb) {
 
 /* Loads and verifies a new entry (called with mu held: a second handle
  * waits rather than loading the same file twice). */
-static entry *load(sqlite3 *db, const char *db_path, const ix_vec_meta *m, int ef,
-                   const char *path, const struct stat *sb, char *err, size_t errlen) {
+static entry *load(sqlite3 *db, const char *db_path, const ix_vec_meta *m, int ef, const char *path,
+                   const struct stat *sb, char *err, size_t errlen) {
   entry *e = calloc(1, sizeof *e);
   if (!e || !(e->path = strdup(path))) {
     free(e);
@@ -46,6 +46,8 @@ static entry *load(sqlite3 *db, const char *db_path, const ix_vec_meta *m, int e
     free(e);
     return NULL;
   }
+  /* Before the index is shared: searches must never modify it. */
+  ix_vec_open_lists(e->idx);
   e->dev = sb->st_dev;
   e->ino = sb->st_ino;
   e->next = entries;
@@ -68,8 +70,10 @@ FaissIndex *rt_dense_cache_get(sqlite3 *db, const char *db_path, const ix_vec_me
   }
   pthread_mutex_lock(&mu);
   entry *e = find(path, &sb);
-  if (e && ix_vec_verify(db, e->idx, m, err, errlen)) e = NULL;
-  else if (!e) e = load(db, db_path, m, ef, path, &sb, err, errlen);
+  if (e && ix_vec_verify(db, e->idx, m, err, errlen))
+    e = NULL;
+  else if (!e)
+    e = load(db, db_path, m, ef, path, &sb, err, errlen);
   if (e) e->refs++;
   pthread_mutex_unlock(&mu);
   return e ? e->idx : NULL;

@@ -20,7 +20,8 @@
 struct sqlite3;
 
 /* The verified index of m's generation, loaded or shared; efSearch set to
- * ef for HNSW.  NULL with err. */
+ * ef for HNSW, nprobe to every list for IVF (rt_dense_search chooses the
+ * lists itself).  NULL with err. */
 FaissIndex *rt_dense_cache_get(struct sqlite3 *db, const char *db_path, const ix_vec_meta *m,
                                int ef, char *err, size_t errlen);
 /* Gives back one reference; the last one frees the index. */

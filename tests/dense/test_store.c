@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 #include <faiss/c_api/Index_c.h>
+#include <faiss/c_api/MetaIndexes_c.h>
+#include <faiss/c_api/index_io_c.h>
 #include <sqlite3.h>
 
 #include "embed.h"
@@ -196,6 +198,57 @@ static void test_hnsw_search(void **state) {
   free(ids);
 }
 
+/* Above IX_VEC_FLAT_MAX the build is an IVF; ix_vec_search scans as many
+ * lists as asked, and stored vectors can be read back from a saved file
+ * (the direct map ix_vec_verify needs). */
+static void test_ivf_build_and_search(void **state) {
+  (void)state;
+  enum { n = IX_VEC_FLAT_MAX + 1000, d = 32, k = 5 };
+  float *x = malloc(sizeof(float) * n * d), dis[n], rec[d];
+  int64_t *ids = malloc(sizeof(int64_t) * n);
+  idx_t lab[n];
+  for (int i = 0; i < n; i++) {
+    fx_unit_vector(x + i * d, d, (uint64_t)i + 99);
+    ids[i] = 7 * i + 1;
+  }
+  FaissIndex *idx = NULL;
+  char err[256], kind[64], want[64];
+  assert_int_equal(ix_vec_build(x, ids, n, d, &idx, kind, sizeof kind, err, sizeof err), 0);
+  snprintf(want, sizeof want, "IDMap,IVF%d,Flat", ix_vec_nlist(n));
+  assert_string_equal(kind, want);
+  assert_true(ix_vec_nlist(n) >= 2 && ix_vec_nlist(n) * 64 <= n);
+  /* not opened: refused rather than searching too few lists */
+  assert_int_equal(ix_vec_search(idx, x, k, 1, dis, lab, err, sizeof err), -1);
+  ix_vec_open_lists(idx);
+  int found = 0;
+  for (int i = 0; i < 50; i++) {
+    assert_int_equal(ix_vec_search(idx, x + (i * 59 % n) * d, k, 2, dis, lab, err, sizeof err), 0);
+    found += lab[0] == ids[i * 59 % n];
+  }
+  assert_true(found >= 48); /* a stored vector is its own nearest neighbour */
+  /* every list: all n vectors come back, best first */
+  assert_int_equal(ix_vec_search(idx, x, n, (size_t)n, dis, lab, err, sizeof err), 0);
+  assert_int_equal(lab[0], ids[0]);
+  assert_true(lab[n - 1] >= 0 && dis[n - 1] <= dis[0]);
+  /* one list holds fewer than n: the rest are -1 */
+  assert_int_equal(ix_vec_search(idx, x, n, 1, dis, lab, err, sizeof err), 0);
+  assert_int_equal(lab[n - 1], -1);
+  char dir[256], path[512];
+  fx_tmpdir(dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/ivf.faiss", dir);
+  assert_int_equal(ix_vec_save(idx, path, err, sizeof err), 0);
+  faiss_Index_free(idx);
+  assert_int_equal(faiss_read_index_fname(path, 0, &idx), 0);
+  FaissIndex *sub = faiss_IndexIDMap_sub_index(faiss_IndexIDMap_cast(idx));
+  assert_int_equal(faiss_Index_reconstruct(sub, 17, rec), 0);
+  assert_memory_equal(rec, x + 17 * d, sizeof rec);
+  faiss_Index_free(idx);
+  unlink(path);
+  rmdir(dir);
+  free(x);
+  free(ids);
+}
+
 static void touch(const char *db_path, int64_t gen) {
   char p[1024];
   assert_int_equal(ix_vec_path(db_path, gen, p, sizeof p), 0);
@@ -235,6 +288,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dimension_mismatch, setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
       cmocka_unit_test(test_hnsw_search),
+      cmocka_unit_test(test_ivf_build_and_search),
       cmocka_unit_test_setup_teardown(test_cleanup_keeps_current_and_previous, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
