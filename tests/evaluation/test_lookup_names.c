@@ -12,7 +12,7 @@
 
 #include "indexer.h"
 #include "retriever.h"
-#include "synth.h"
+#include "synth_index.h"
 
 static char *g_dir;
 static char g_db[600];
@@ -36,13 +36,7 @@ static int setup(void **state) {
   snprintf(c.labels[0], sizeof c.labels[0], "第三条");
   snprintf(c.labels[1], sizeof c.labels[1], "第四条");
   const st_doc *docs[] = {&a.doc, &b.doc, &c.doc};
-  ix_stats st;
-  char err[512];
-  if (ix_index_docs(g_db, docs, 3, NULL, &st, err, sizeof err)) {
-    fprintf(stderr, "%s\n", err);
-    return -1;
-  }
-  return 0;
+  return synth_index(g_db, docs, 3);
 }
 
 static int teardown(void **state) {

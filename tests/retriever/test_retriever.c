@@ -9,7 +9,7 @@
 
 #include "indexer.h"
 #include "retriever.h"
-#include "synth.h"
+#include "synth_index.h"
 
 static char *g_dir;
 static char g_db[600];
@@ -51,13 +51,7 @@ static int setup(void **state) {
   for (int i = 0; i < 2; i++)
     d.units[i].kind = ST_UNIT_CASE;
   const st_doc *docs[] = {&a.doc, &b.doc, &c.doc, &d.doc};
-  ix_stats st;
-  char err[512];
-  if (ix_index_docs(g_db, docs, 4, NULL, &st, err, sizeof err)) {
-    fprintf(stderr, "%s\n", err);
-    return -1;
-  }
-  return 0;
+  return synth_index(g_db, docs, 4);
 }
 
 static int teardown(void **state) {
