@@ -136,7 +136,8 @@ static int load_versions(rt_bm25 *b, sqlite3 *db, char *err, size_t errlen) {
     if (id <= 0 || id > max_id) continue;
     version *v = &b->versions[id];
     v->law = sqlite3_column_int64(st, 1);
-    snprintf(v->date, sizeof v->date, "%s", (const char *)sqlite3_column_text(st, 2));
+    const char *date = (const char *)sqlite3_column_text(st, 2);
+    snprintf(v->date, sizeof v->date, "%s", date ? date : "");
     v->current = sqlite3_column_int(st, 3) != 0;
     v->expired = sqlite3_column_int(st, 4) != 0;
     b->by_law[b->n_by_law++] = (uint32_t)id;
@@ -227,6 +228,10 @@ static int add_term(rt_bm25 *b, const rt_term *t, const double colw[3]) {
   int rc = 0;
   if (sqlite3_step(b->get) != SQLITE_ROW) goto done; /* not in the index */
   const unsigned char *p = sqlite3_column_blob(b->get, 0);
+  if (!p) { /* an empty list: no row has the term, so the file is damaged */
+    rc = -1;
+    goto done;
+  }
   const unsigned char *end = p + sqlite3_column_bytes(b->get, 0);
   double df = (double)t->df;
   double idf = log((b->n_docs - df + 0.5) / (df + 0.5));

@@ -130,6 +130,7 @@ static void test_damaged_postings(void **state) {
       "UPDATE postings SET data=x'81'",
       "UPDATE postings SET data=x'7f01'",
       "UPDATE postings SET data=x'ffffffffffffffffffff01'",
+      "UPDATE postings SET data=x''",
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     damage(bad[i], path, sizeof path);
