@@ -13,7 +13,7 @@
 
 #define MAX_CHARGES 16
 
-const ev_charge *ev_charge_find(const char *charge) {
+const ev_charge *ev_charge_find(const ev_charges *t, const char *charge) {
   size_t len = strlen(charge);
   char *name = malloc(len + sizeof "罪");
   const ev_charge *best = NULL;
@@ -21,13 +21,13 @@ const ev_charge *ev_charge_find(const char *charge) {
   if (!name) return NULL;
   memcpy(name, charge, len + 1);
   if (len < 3 || strcmp(name + len - 3, "罪")) strcat(name, "罪");
-  for (size_t i = 0; i < ev_charge_table_len; i++) {
-    if (!strcmp(ev_charge_table[i].name, name)) {
-      best = &ev_charge_table[i];
+  for (size_t i = 0; i < t->n; i++) {
+    if (!strcmp(t->v[i].name, name)) {
+      best = &t->v[i];
       break;
     }
-    double sim = ev_rouge_l(name, ev_charge_table[i].name);
-    if (sim > best_sim) best_sim = sim, best = &ev_charge_table[i];
+    double sim = ev_rouge_l(name, t->v[i].name);
+    if (sim > best_sim) best_sim = sim, best = &t->v[i];
   }
   free(name);
   return best;
@@ -63,11 +63,12 @@ static void add_sentencing(rt_handle *h, const char *charge_name, int article, i
   rt_hit_clear(&hit);
 }
 
-size_t ev_predict_articles(rt_handle *h, const char *question, int *out, size_t cap) {
+size_t ev_predict_articles(rt_handle *h, const ev_charges *t, const char *question, int *out,
+                           size_t cap) {
   char *charges[MAX_CHARGES];
   size_t nc = ev_answer_charges(question, charges, MAX_CHARGES), n = 0;
   for (size_t i = 0; i < nc; i++) {
-    const ev_charge *c = ev_charge_find(charges[i]);
+    const ev_charge *c = ev_charge_find(t, charges[i]);
     for (const char *a = c ? c->articles : ""; *a;) {
       int article = (int)strtol(a, NULL, 10);
       if (article > 0) {
@@ -92,28 +93,29 @@ static double name_coverage(const char *name, const char *facts) {
   return nn ? f * (double)nf / (2.0 * (double)nn) : 0.0;
 }
 
-int ev_predict_charges(rt_handle *h, const char *question, char **out, size_t cap, size_t *n) {
+int ev_predict_charges(rt_handle *h, const ev_charges *t, const char *question, char **out,
+                       size_t cap, size_t *n) {
   char err[256];
   rt_result res;
   /* The first hit that defines a charge: general-part articles (自首, 缓刑)
    * rank high for any facts but name no charge. */
   rt_query q = {.k = 20, .law = "刑法", .no_cases = true};
-  const char *facts = strncmp(question, "事实:", strlen("事实:")) ? question
-                                                                  : question + strlen("事实:");
+  const char *facts =
+      strncmp(question, "事实:", strlen("事实:")) ? question : question + strlen("事实:");
   *n = 0;
   if (rt_search(h, facts, &q, &res, err, sizeof err) != 0) return -1;
   const ev_charge *best = NULL;
   for (size_t h_i = 0; h_i < res.n && !best && cap; h_i++) {
     if (res.hits[h_i].kind != RT_ARTICLE) continue;
     double best_cov = -1.0;
-    for (size_t i = 0; i < ev_charge_table_len; i++) {
-      const char *a = ev_charge_table[i].articles;
+    for (size_t i = 0; i < t->n; i++) {
+      const char *a = t->v[i].articles;
       bool match = false;
       for (; *a && !match; a += strcspn(a, ","), a += *a == ',')
         match = strtol(a, NULL, 10) == res.hits[h_i].number;
       if (!match) continue;
-      double cov = name_coverage(ev_charge_table[i].name, facts);
-      if (cov > best_cov) best_cov = cov, best = &ev_charge_table[i];
+      double cov = name_coverage(t->v[i].name, facts);
+      if (cov > best_cov) best_cov = cov, best = &t->v[i];
     }
   }
   if (best) {

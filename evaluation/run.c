@@ -18,7 +18,8 @@ typedef struct {
   rt_handle *h;
   const ev_opts *opts;
   ev_report *r;
-  size_t i; /* question being scored */
+  size_t i;           /* question being scored */
+  ev_charges charges; /* the charge-name map, for LawBench 3-1 and 3-3 */
 } run_ctx;
 
 static int add_metric(ev_report *r, const char *name, size_t n) {
@@ -29,21 +30,26 @@ static int add_metric(ev_report *r, const char *name, size_t n) {
   return 0;
 }
 
-static void set(run_ctx *c, size_t m, double v) { c->r->values[m][c->i] = v; }
+static void set(run_ctx *c, size_t m, double v) {
+  c->r->values[m][c->i] = v;
+}
 
 /* Ranked article keys for a query; *n set to their count.  NULL on error
  * (an empty result is an empty malloc'd array). */
 static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_result *res,
                              size_t *n) {
   char err[256];
-  rt_query q = {.k = c->opts->k > 0 ? c->opts->k : 100, .law = law, .no_cases = true,
-               .weights = c->opts->weights};
+  rt_query q = {.k = c->opts->k > 0 ? c->opts->k : 100,
+                .law = law,
+                .no_cases = true,
+                .weights = c->opts->weights};
   memset(res, 0, sizeof *res);
   *n = 0;
   if (rt_search(c->h, query, &q, res, err, sizeof err) != 0) return calloc(1, sizeof(uint64_t));
   uint64_t *keys = calloc(res->n + 1, sizeof *keys);
   if (!keys) return NULL;
-  for (size_t i = 0; i < res->n; i++) keys[i] = ev_hit_key(&res->hits[i]);
+  for (size_t i = 0; i < res->n; i++)
+    keys[i] = ev_hit_key(&res->hits[i]);
   *n = res->n;
   return keys;
 }
@@ -87,7 +93,8 @@ static int run_lecoqa(run_ctx *c, const ev_item *it) {
   uint64_t *keys = search_keys(c, it->question, NULL, &res, &nk);
   if (!keys) return -1;
   static const size_t at[] = {1, 5, 10, 20, 100};
-  for (size_t m = 0; m < 5; m++) set(c, m, ev_recall_at(keys, nk, gold, ng, at[m]));
+  for (size_t m = 0; m < 5; m++)
+    set(c, m, ev_recall_at(keys, nk, gold, ng, at[m]));
   set(c, 5, ev_rr_at(keys, nk, gold, ng, 100));
   dump_line(c, gold, ng, &res);
   free(keys);
@@ -140,7 +147,7 @@ static int run_1_1(run_ctx *c, const ev_item *it) {
 
 static int run_3_1(run_ctx *c, const ev_item *it) {
   int pred[32], gold[32];
-  size_t np = ev_predict_articles(c->h, it->question, pred, 32);
+  size_t np = ev_predict_articles(c->h, &c->charges, it->question, pred, 32);
   size_t ng = ev_answer_numbers(it->answer, gold, 32);
   c->r->n_gold += ng;
   set(c, 0, ev_f1_ints(pred, np, gold, ng));
@@ -178,12 +185,14 @@ static int run_3_2(run_ctx *c, const ev_item *it) {
 static int run_3_3(run_ctx *c, const ev_item *it) {
   char *gold[16], *pred[16];
   size_t ng = ev_answer_charges(it->answer, gold, 16), np = 0;
-  if (ev_predict_charges(c->h, it->question, pred, 16, &np) != 0) np = 0;
+  if (ev_predict_charges(c->h, &c->charges, it->question, pred, 16, &np) != 0) np = 0;
   c->r->n_gold += ng;
   set(c, 0, ev_f1_strs((const char *const *)pred, np, (const char *const *)gold, ng));
   set(c, 1, np == 0);
-  for (size_t i = 0; i < ng; i++) free(gold[i]);
-  for (size_t i = 0; i < np; i++) free(pred[i]);
+  for (size_t i = 0; i < ng; i++)
+    free(gold[i]);
+  for (size_t i = 0; i < np; i++)
+    free(pred[i]);
   return 0;
 }
 
@@ -245,28 +254,38 @@ int ev_run(rt_handle *h, const ev_set *set, ev_kind kind, const ev_opts *opts, e
   }
   out->kind = kind;
   size_t n = opts->limit && opts->limit < set->n ? opts->limit : set->n;
-  for (size_t i = 0; i < n; i++) out->n += in_fold(opts, i);
+  for (size_t i = 0; i < n; i++)
+    out->n += in_fold(opts, i);
   const kind_def *def = &kinds[kind];
   for (size_t m = 0; m < EV_MAX_METRICS && def->metrics[m]; m++)
     if (add_metric(out, def->metrics[m], out->n)) goto oom;
-  run_ctx c = {h, opts, out, 0};
+  run_ctx c = {h, opts, out, 0, {0}};
   double t0 = now();
+  if ((kind == EV_LAWBENCH_3_1 || kind == EV_LAWBENCH_3_3) &&
+      ev_charges_load(h, &c.charges, err, errlen)) {
+    ev_report_free(out);
+    return -1;
+  }
   for (size_t i = 0; i < n; i++)
     if (in_fold(opts, i)) {
       if (def->run(&c, &set->items[i])) goto oom;
       c.i++;
     }
   out->seconds = now() - t0;
+  ev_charges_free(&c.charges);
   return 0;
 oom:
   snprintf(err, errlen, "out of memory");
+  ev_charges_free(&c.charges);
   ev_report_free(out);
   return -1;
 }
 
 void ev_report_free(ev_report *r) {
-  for (size_t m = 0; m < r->n_metrics; m++) free(r->values[m]);
-  for (size_t i = 0; i < r->n_unresolved; i++) free(r->unresolved[i]);
+  for (size_t m = 0; m < r->n_metrics; m++)
+    free(r->values[m]);
+  for (size_t i = 0; i < r->n_unresolved; i++)
+    free(r->unresolved[i]);
   free(r->unresolved);
   memset(r, 0, sizeof *r);
 }

@@ -126,6 +126,31 @@ int rt_check_citation(rt_handle *h, const char *law, const char *enclosing_law, 
   return find_article(h, law_id, name, article, suffix, as_of, out, err, errlen);
 }
 
+/* Fills *out with a hit for every id the bound statement returns. */
+static int fill_all(rt_handle *h, sqlite3_stmt *st, rt_hit **out, size_t *n, char *err,
+                    size_t errlen) {
+  char today[11];
+  rt_today(today);
+  size_t cap = 0;
+  int rc = 0;
+  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    if (*n == cap) {
+      cap = cap ? 2 * cap : 8;
+      rt_hit *p = realloc(*out, cap * sizeof *p);
+      if (!p) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+        break;
+      }
+      *out = p;
+    }
+    int r = rt_fill_hit(h, sqlite3_column_int64(st, 0), today, &(*out)[*n], err, errlen);
+    if (r < 0) rc = -1;
+    if (r == 0) (*n)++;
+  }
+  return rc;
+}
+
 int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *err, size_t errlen) {
   *sections = NULL;
   *n = 0;
@@ -138,25 +163,7 @@ int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *er
     return -1;
   }
   sqlite3_bind_int64(st, 1, id);
-  char today[11];
-  rt_today(today);
-  size_t cap = 0;
-  int rc = 0;
-  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-    if (*n == cap) {
-      cap = cap ? 2 * cap : 8;
-      rt_hit *p = realloc(*sections, cap * sizeof *p);
-      if (!p) {
-        snprintf(err, errlen, "out of memory");
-        rc = -1;
-        break;
-      }
-      *sections = p;
-    }
-    int r = rt_fill_hit(h, sqlite3_column_int64(st, 0), today, &(*sections)[*n], err, errlen);
-    if (r < 0) rc = -1;
-    if (r == 0) (*n)++;
-  }
+  int rc = fill_all(h, st, sections, n, err, errlen);
   sqlite3_finalize(st);
   if (rc == 0 && *n == 0) {
     snprintf(err, errlen, "no case document with id %lld", (long long)id);
@@ -165,6 +172,41 @@ int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *er
   if (rc < 0) {
     rt_hits_free(*sections, *n);
     *sections = NULL;
+    *n = 0;
+  }
+  return rc;
+}
+
+int rt_law_units(rt_handle *h, const char *law, const char *as_of, rt_hit **units, size_t *n,
+                 char *err, size_t errlen) {
+  *units = NULL;
+  *n = 0;
+  int64_t law_id = law ? rt_law_id(h, law, strlen(law)) : -1;
+  if (law_id < 0) {
+    snprintf(err, errlen, "unknown law '%s'", law ? law : "");
+    return 1;
+  }
+  if (as_of && !rt_valid_date(as_of)) {
+    snprintf(err, errlen, "bad date '%s': use YYYY-MM-DD", as_of);
+    return -1;
+  }
+  int64_t version = rt_version_at(h, law_id, as_of);
+  if (version < 0) {
+    snprintf(err, errlen, "%s had no version in force on %s", law, as_of ? as_of : "that date");
+    return 1;
+  }
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(h->db, "SELECT id FROM articles WHERE version_id=?1 ORDER BY id", -1, &st,
+                         NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "reading law: %s", sqlite3_errmsg(h->db));
+    return -1;
+  }
+  sqlite3_bind_int64(st, 1, version);
+  int rc = fill_all(h, st, units, n, err, errlen);
+  sqlite3_finalize(st);
+  if (rc < 0) {
+    rt_hits_free(*units, *n);
+    *units = NULL;
     *n = 0;
   }
   return rc;

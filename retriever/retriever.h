@@ -125,6 +125,12 @@ int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *er
                 size_t errlen);
 void rt_hits_free(rt_hit *hits, size_t n);
 
+/* Every unit (article, section, preamble) of a law's version in force on
+ * as_of (NULL = current), in document order.  Returns 0, 1 when the law or
+ * a version of it is unknown (err says which), -1 on error. */
+int rt_law_units(rt_handle *h, const char *law, const char *as_of, rt_hit **units, size_t *n,
+                 char *err, size_t errlen);
+
 /* Verifies a citation found in generated text: resolves the law (or uses
  * enclosing_law for 本法), checks the article exists and is in force at
  * as_of.  Fills out (when found) and returns 0 found, 1 not found, -1 error. */

@@ -1,5 +1,5 @@
-/* Reading gold out of the published formats, the loaders, and the 3-1 rule
- * that maps charges to 刑法 articles (without a database). */
+/* Reading gold out of the published formats and the loaders (the charge
+ * rules are in test_charges.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,6 @@
 
 #include <cmocka.h>
 
-#include "charges.h"
 #include "evaluation.h"
 
 static void test_lawbench_text(void **state) {
@@ -48,7 +47,8 @@ static void test_answer_charges(void **state) {
   assert_int_equal(n, 2);
   assert_string_equal(c[0], "盗窃");
   assert_string_equal(c[1], "诈骗");
-  for (size_t i = 0; i < n; i++) free(c[i]);
+  for (size_t i = 0; i < n; i++)
+    free(c[i]);
   n = ev_answer_charges("罪名:走私、贩卖、运输、制造毒品", c, 8);
   assert_int_equal(n, 1);
   assert_string_equal(c[0], "走私、贩卖、运输、制造毒品");
@@ -76,25 +76,6 @@ static void test_split_key(void **state) {
   assert_false(ev_split_key("第十条", &law, &label));
 }
 
-static void test_charges(void **state) {
-  (void)state;
-  const ev_charge *c = ev_charge_find("盗窃");
-  assert_non_null(c);
-  assert_string_equal(c->articles, "264");
-  c = ev_charge_find("危险驾驶罪");
-  assert_non_null(c);
-  assert_string_equal(c->articles, "133之一");
-  assert_null(ev_charge_find("完全不是罪名的东西"));
-  int a[8];
-  assert_int_equal(ev_predict_articles(NULL, "事实:……\r\n罪名:盗窃;故意伤害。", a, 8), 2);
-  assert_int_equal(a[0], 264);
-  assert_int_equal(a[1], 234);
-  /* 之一 articles are written without it by LawBench: 133之一 -> 133. */
-  assert_int_equal(ev_predict_articles(NULL, "罪名:危险驾驶。", a, 8), 1);
-  assert_int_equal(a[0], 133);
-  assert_int_equal(ev_predict_articles(NULL, "罪名:。", a, 8), 0);
-}
-
 static char *write_temp(const char *text) {
   char *path = strdup("/tmp/lawqa-eval-test-XXXXXX");
   int fd = mkstemp(path);
@@ -108,9 +89,10 @@ static void test_load(void **state) {
   (void)state;
   char err[256];
   ev_set set;
-  char *p = write_temp("[{\"问题\":\"借钱不还怎么办\",\"关键词\":\"借款\",\"相关法规\":"
-                       "{\"中华人民共和国民法典第六百七十五条\":\"…\",\"民法典第六百七十六条\":\"…\"}},"
-                       "{\"问题\":\"离婚\",\"相关法规\":{}}]");
+  char *p =
+      write_temp("[{\"问题\":\"借钱不还怎么办\",\"关键词\":\"借款\",\"相关法规\":"
+                 "{\"中华人民共和国民法典第六百七十五条\":\"…\",\"民法典第六百七十六条\":\"…\"}},"
+                 "{\"问题\":\"离婚\",\"相关法规\":{}}]");
   assert_int_equal(ev_load(p, EV_LECOQA, &set, err, sizeof err), 0);
   assert_int_equal(set.n, 2);
   assert_string_equal(set.items[0].question, "借钱不还怎么办");
@@ -144,10 +126,9 @@ static void test_kinds(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_lawbench_text), cmocka_unit_test(test_answer_numbers),
+      cmocka_unit_test(test_lawbench_text),  cmocka_unit_test(test_answer_numbers),
       cmocka_unit_test(test_answer_charges), cmocka_unit_test(test_split_key),
-      cmocka_unit_test(test_charges),       cmocka_unit_test(test_load),
-      cmocka_unit_test(test_kinds),
+      cmocka_unit_test(test_load),           cmocka_unit_test(test_kinds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
