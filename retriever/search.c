@@ -81,6 +81,9 @@ typedef struct {
   rt_prior *prior;       /* expand_prior.c: law-category prior, NULL when off */
   rt_bm25_filter filter; /* what every arm may return (bm25.c) */
   bool *phrase_rows;     /* rows holding the quoted phrases, NULL without quotes */
+  int64_t *ids;          /* an arm's ranked ids, depth entries */
+  double *bm25_scores;   /* depth entries each */
+  float *dense_scores;
   cands c;
   char *err;
   size_t errlen;
@@ -112,30 +115,24 @@ static int citation_arm(search *s, const char *query) {
   return 0;
 }
 
+/* Adds an arm's ranked ids (scores in d, or in f for the dense arm). */
+static int add_arm(search *s, int arm, size_t n, const double *d, const float *f) {
+  for (size_t i = 0; i < n; i++)
+    if (cands_add(&s->c, s->ids[i], arm, (int)i + 1, d ? d[i] : f[i])) {
+      snprintf(s->err, s->errlen, "out of memory");
+      return -1;
+    }
+  return 0;
+}
+
 /* ---- BM25 arm --------------------------------------------------------- */
 
 static int bm25_arm(search *s, const rt_terms *terms) {
-  int64_t *ids = malloc((size_t)s->depth * sizeof *ids);
-  double *scores = malloc((size_t)s->depth * sizeof *scores);
   size_t n = 0;
-  int rc = -1;
-  if (!ids || !scores) {
-    snprintf(s->err, s->errlen, "out of memory");
-    goto done;
-  }
-  if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &s->filter, ids, scores, (size_t)s->depth, &n,
-                     s->err, s->errlen))
-    goto done;
-  for (size_t i = 0; i < n; i++)
-    if (cands_add(&s->c, ids[i], ARM_BM25, (int)i + 1, scores[i])) {
-      snprintf(s->err, s->errlen, "out of memory");
-      goto done;
-    }
-  rc = 0;
-done:
-  free(ids);
-  free(scores);
-  return rc;
+  if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &s->filter, s->ids, s->bm25_scores,
+                     (size_t)s->depth, &n, s->err, s->errlen))
+    return -1;
+  return add_arm(s, ARM_BM25, n, s->bm25_scores, NULL);
 }
 
 /* ---- dense arm -------------------------------------------------------- */
@@ -148,27 +145,11 @@ static int dense_keep(int64_t id, void *ctx) {
 }
 
 static int dense_arm(search *s, const char *query) {
-  int64_t *ids = malloc((size_t)s->depth * sizeof *ids);
-  float *scores = malloc((size_t)s->depth * sizeof *scores);
   size_t n = 0;
-  int rc = -1;
-  if (!ids || !scores) {
-    snprintf(s->err, s->errlen, "out of memory");
-    goto done;
-  }
-  if (rt_dense_search(s->h->dense, query, (size_t)s->depth, dense_keep, s, ids, scores, &n, s->err,
-                      s->errlen))
-    goto done;
-  for (size_t i = 0; i < n; i++)
-    if (cands_add(&s->c, ids[i], ARM_DENSE, (int)i + 1, scores[i])) {
-      snprintf(s->err, s->errlen, "out of memory");
-      goto done;
-    }
-  rc = 0;
-done:
-  free(ids);
-  free(scores);
-  return rc;
+  if (rt_dense_search(s->h->dense, query, (size_t)s->depth, dense_keep, s, s->ids, s->dense_scores,
+                      &n, s->err, s->errlen))
+    return -1;
+  return add_arm(s, ARM_DENSE, n, NULL, s->dense_scores);
 }
 
 /* ---- fusion ----------------------------------------------------------- */
@@ -247,6 +228,13 @@ static int prepare(search *s, const char *query, rt_query *q) {
   }
   s->depth = s->w->depth > 0 ? s->w->depth : 100;
   if (s->depth < q->k) s->depth = q->k;
+  s->ids = malloc((size_t)s->depth * sizeof *s->ids);
+  s->bm25_scores = malloc((size_t)s->depth * sizeof *s->bm25_scores);
+  s->dense_scores = malloc((size_t)s->depth * sizeof *s->dense_scores);
+  if (!s->ids || !s->bm25_scores || !s->dense_scores) {
+    snprintf(s->err, s->errlen, "out of memory");
+    return -1;
+  }
   if (!s->h->prior_loaded) {
     s->h->prior = rt_prior_begin(s->h);
     s->h->prior_loaded = true;
@@ -332,6 +320,9 @@ done:
   free(s.c.v);
   free(s.c.slot);
   free(s.phrase_rows);
+  free(s.ids);
+  free(s.bm25_scores);
+  free(s.dense_scores);
   if (rc) rt_result_free(out);
   return rc;
 }
