@@ -8,32 +8,18 @@
 #include <string.h>
 
 #include "expand.h"
+#include "internal.h"
 
 #define MAX_ADDED 24 /* terms added at most: beyond that they drown the question */
 
 typedef struct {
-  char *buf;
-  size_t len, cap;
+  rt_buf s;
   int terms;
 } sbuf;
 
-static bool sbuf_put(sbuf *b, const char *s, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = (b->len + n + 1) * 2;
-    char *p = realloc(b->buf, cap);
-    if (!p) return false;
-    b->buf = p;
-    b->cap = cap;
-  }
-  memcpy(b->buf + b->len, s, n);
-  b->len += n;
-  b->buf[b->len] = 0;
-  return true;
-}
-
 static bool holds(const sbuf *b, const char *query, const char *term, size_t n) {
   char *t = strndup(term, n);
-  bool found = !t || strstr(query, t) || (b->buf && strstr(b->buf, t));
+  bool found = !t || strstr(query, t) || (b->s.p && strstr(b->s.p, t));
   free(t);
   return found;
 }
@@ -43,7 +29,7 @@ static bool add_terms(sbuf *b, const char *query, const char *terms) {
   for (const char *t = terms; *t && b->terms < MAX_ADDED;) {
     size_t n = strcspn(t, " ");
     if (n && !holds(b, query, t, n)) {
-      if (!sbuf_put(b, t, n) || !sbuf_put(b, " ", 1)) return false;
+      if (!rt_buf_put(&b->s, t, n) || !rt_buf_put(&b->s, " ", 1)) return false;
       b->terms++;
     }
     t += n;
@@ -88,12 +74,12 @@ char *rt_expand_query(const char *query) {
     if (take(query, rt_thesaurus[i].phrase, taken))
       ok = add_terms(&b, query, rt_thesaurus[i].terms);
   free(taken);
-  size_t at = b.len;
-  if (ok) ok = sbuf_put(&b, query, qlen);
-  if (ok) blank_fillers(b.buf + at);
+  size_t at = b.s.len;
+  if (ok) ok = rt_buf_put(&b.s, query, qlen);
+  if (ok) blank_fillers(b.s.p + at);
   if (!ok) {
-    free(b.buf);
+    free(b.s.p);
     return NULL;
   }
-  return b.buf;
+  return b.s.p;
 }

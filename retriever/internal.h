@@ -37,6 +37,15 @@ int64_t rt_law_id(rt_handle *h, const char *name, size_t len);
  * without 《》: "我想问刑法" names 刑法). */
 int64_t rt_law_id_suffix(rt_handle *h, const char *text, size_t len);
 
+/* buf.c: a growing NUL-terminated string (p is NULL until the first put).
+ * After a failed allocation every put fails and oom stays set. */
+typedef struct {
+  char *p;
+  size_t len, cap;
+  bool oom;
+} rt_buf;
+bool rt_buf_put(rt_buf *b, const char *s, size_t n);
+
 /* date.c */
 bool rt_valid_date(const char *s);
 void rt_today(char out[11]);

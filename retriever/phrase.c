@@ -16,44 +16,19 @@
 #include "internal.h"
 
 typedef struct {
-  char *p;
-  size_t n, cap;
-  int oom;
-} strbuf;
-
-static void put(strbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->n + n + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
-}
-
-typedef struct {
   const char *text;
-  strbuf *out;
+  rt_buf *out;
   int start, end; /* the piece being built, -1 when none */
 } pieces;
 
 /* Writes the current piece as an FTS5 string ("" inside is doubled). */
 static void flush_piece(pieces *p) {
   if (p->start < 0) return;
-  if (p->out->n) put(p->out, " AND ", 5);
-  put(p->out, "\"", 1);
+  if (p->out->len) rt_buf_put(p->out, " AND ", 5);
+  rt_buf_put(p->out, "\"", 1);
   for (int i = p->start; i < p->end; i++)
-    put(p->out, p->text[i] == '"' ? "\"\"" : p->text + i, p->text[i] == '"' ? 2 : 1);
-  put(p->out, "\"", 1);
+    rt_buf_put(p->out, p->text[i] == '"' ? "\"\"" : p->text + i, p->text[i] == '"' ? 2 : 1);
+  rt_buf_put(p->out, "\"", 1);
   p->start = -1;
 }
 
@@ -73,7 +48,7 @@ static int piece_token(void *ctx, int flags, const char *tok, int len, int start
   return 0;
 }
 
-static void add_phrase(strbuf *out, const char *s, size_t n) {
+static void add_phrase(rt_buf *out, const char *s, size_t n) {
   pieces p = {.text = s, .out = out, .start = -1, .end = -1};
   if (n > 1 << 20) return;
   ix_tokenize(s, (int)n, 1, piece_token, &p);
@@ -84,7 +59,7 @@ static const char *const opens[] = {"\"", "\xe2\x80\x9c", "\xe3\x80\x8c", "\xe3\
 static const char *const closes[] = {"\"", "\xe2\x80\x9d", "\xe3\x80\x8d", "\xe3\x80\x8f"};
 
 int rt_phrase_expr(const char *query, char **expr) {
-  strbuf out = {0};
+  rt_buf out = {0};
   *expr = NULL;
   for (const char *s = query; *s;) {
     size_t q = 0;
