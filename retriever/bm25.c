@@ -44,6 +44,7 @@ struct rt_bm25 {
   uint32_t *touched; /* rows with a score, in the order first reached */
   size_t n_touched;
   sqlite3_stmt *get; /* a term's postings */
+  sqlite3_stmt *df;  /* a term's document frequency */
 };
 
 static uint32_t get_u32le(const unsigned char *p) {
@@ -161,7 +162,9 @@ rt_bm25 *rt_bm25_open(sqlite3 *db, char *err, size_t errlen) {
   for (uint32_t i = 0; i < b->n_rows; i++)
     if (b->version[i] >= b->n_versions) b->version[i] = 0; /* a row of no version: never shown */
   if (sqlite3_prepare_v3(db, "SELECT data FROM postings WHERE term=?1", -1,
-                         SQLITE_PREPARE_PERSISTENT, &b->get, NULL) != SQLITE_OK) {
+                         SQLITE_PREPARE_PERSISTENT, &b->get, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(db, "SELECT df FROM postings WHERE term=?1", -1, SQLITE_PREPARE_PERSISTENT,
+                         &b->df, NULL) != SQLITE_OK) {
     snprintf(err, errlen, "reading postings: %s", sqlite3_errmsg(db));
     goto fail;
   }
@@ -174,6 +177,7 @@ fail:
 void rt_bm25_close(rt_bm25 *b) {
   if (!b) return;
   sqlite3_finalize(b->get);
+  sqlite3_finalize(b->df);
   free(b->norm);
   free(b->version);
   free(b->kind);
@@ -338,6 +342,17 @@ void rt_bm25_filter_set(rt_bm25 *b, const rt_bm25_filter *f) {
 
 size_t rt_bm25_rows(const rt_bm25 *b) {
   return b->n_rows;
+}
+
+double rt_bm25_docs(const rt_bm25 *b) {
+  return b->n_docs;
+}
+
+int64_t rt_bm25_df(rt_bm25 *b, const char *tok, int len) {
+  sqlite3_bind_text(b->df, 1, tok, len, SQLITE_STATIC);
+  int64_t df = sqlite3_step(b->df) == SQLITE_ROW ? sqlite3_column_int64(b->df, 0) : 0;
+  sqlite3_reset(b->df);
+  return df;
 }
 
 bool rt_bm25_keeps(const rt_bm25 *b, const rt_bm25_filter *f, int64_t id) {

@@ -72,15 +72,8 @@ rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err,
     snprintf(err, errlen, "%s is not a lawqa database (or was built by another version)", db_path);
     goto fail;
   }
-  if (sqlite3_prepare_v2(h->db, "SELECT value FROM meta WHERE key='n_docs'", -1, &st, NULL) ==
-          SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    h->n_docs = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
   if (sqlite3_prepare_v3(h->db, fill_sql, -1, SQLITE_PREPARE_PERSISTENT, &h->fill, NULL) !=
-          SQLITE_OK ||
-      sqlite3_prepare_v3(h->db, "SELECT df FROM postings WHERE term=?1", -1,
-                         SQLITE_PREPARE_PERSISTENT, &h->df, NULL) != SQLITE_OK) {
+      SQLITE_OK) {
     snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(h->db));
     goto fail;
   }
@@ -105,7 +98,6 @@ void rt_close(rt_handle *h) {
   sqlite3_finalize(h->fill);
   sqlite3_finalize(h->version_on);
   sqlite3_finalize(h->version_now);
-  sqlite3_finalize(h->df);
   rt_dense_close(h->dense);
   rt_prior_end(h->prior);
   sqlite3_close(h->db);

@@ -22,8 +22,6 @@ struct rt_handle {
   rt_bm25 *bm25;                          /* bm25.c: the BM25 arm's scorer */
   sqlite3_stmt *fill;                     /* one hit's columns by article id */
   sqlite3_stmt *version_on, *version_now; /* rt_version_at's two forms */
-  sqlite3_stmt *df;                       /* a term's document frequency */
-  int64_t n_docs;                         /* rows in the FTS table (every version) */
   /* expand_prior.c's law-category prior, loaded on the first search and
    * kept for the handle's life: reading DB.priors and preparing its
    * statement per search was repeated I/O on the hot path. */
@@ -97,8 +95,11 @@ typedef struct {
   const double *law_bonus;
   size_t n_law_bonus;
 } rt_bm25_filter;
-/* Rows (article ids 0 .. n-1) the scorer knows. */
+/* Rows (article ids 0 .. n-1) the scorer knows; rows of the FTS table
+ * (every version: BM25's N); a term's document frequency (0 = unknown). */
 size_t rt_bm25_rows(const rt_bm25 *b);
+double rt_bm25_docs(const rt_bm25 *b);
+int64_t rt_bm25_df(rt_bm25 *b, const char *tok, int len);
 /* Sets the filter's allowed versions; rt_bm25_keeps and rt_bm25_search
  * then use it.  Without as_of: current versions of laws not expired. */
 void rt_bm25_filter_set(rt_bm25 *b, const rt_bm25_filter *f);

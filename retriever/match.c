@@ -27,13 +27,6 @@ static int add_token(void *ctx, int flags, const char *tok, int len, int start, 
   return 0;
 }
 
-static int64_t lookup_df(rt_handle *h, const rt_term *t) {
-  sqlite3_bind_text(h->df, 1, t->tok, t->len, SQLITE_STATIC);
-  int64_t df = sqlite3_step(h->df) == SQLITE_ROW ? sqlite3_column_int64(h->df, 0) : 0;
-  sqlite3_reset(h->df);
-  return df;
-}
-
 /* rarest first; equal counts by their bytes, so the order is fixed */
 static int by_df(const void *a, const void *b) {
   const rt_term *x = a, *y = b;
@@ -49,14 +42,14 @@ int rt_query_terms(rt_handle *h, const char *query, const rt_weights *w, rt_term
   int oom = ix_tokenize(query, (int)qlen, 1, add_token, out) < 0;
   int known = 0;
   for (int i = 0; i < out->n; i++)
-    if (!oom && (out->t[i].df = lookup_df(h, &out->t[i])) > 0)
+    if (!oom && (out->t[i].df = rt_bm25_df(h->bm25, out->t[i].tok, out->t[i].len)) > 0)
       out->t[known++] = out->t[i];
     else
       free(out->t[i].tok);
   out->n = known;
   qsort(out->t, (size_t)known, sizeof out->t[0], by_df);
   int max_terms = w->max_terms > 0 ? w->max_terms : 12;
-  double limit = (w->max_df > 0 ? w->max_df : 1.0) * (double)h->n_docs;
+  double limit = (w->max_df > 0 ? w->max_df : 1.0) * rt_bm25_docs(h->bm25);
   int keep = 0;
   while (keep < known && keep < max_terms && (keep < 2 || (double)out->t[keep].df <= limit))
     keep++;
