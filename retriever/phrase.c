@@ -15,15 +15,25 @@
 #include "indexer.h"
 #include "internal.h"
 
+/* Phrase pieces looked up at most: each is a lookup in FTS5, and a hostile
+ * query could hold thousands.  More than a person quotes. */
+#define MAX_PIECES 32
+
 typedef struct {
   const char *text;
   rt_buf *out;
   int start, end; /* the piece being built, -1 when none */
+  int *n_pieces;  /* written so far, over the whole query */
 } pieces;
 
 /* Writes the current piece as an FTS5 string ("" inside is doubled). */
 static void flush_piece(pieces *p) {
   if (p->start < 0) return;
+  if (*p->n_pieces == MAX_PIECES) { /* the rest of the quotes only rank as words */
+    p->start = -1;
+    return;
+  }
+  (*p->n_pieces)++;
   if (p->out->len) rt_buf_put(p->out, " AND ", 5);
   rt_buf_put(p->out, "\"", 1);
   for (int i = p->start; i < p->end; i++)
@@ -48,8 +58,8 @@ static int piece_token(void *ctx, int flags, const char *tok, int len, int start
   return 0;
 }
 
-static void add_phrase(rt_buf *out, const char *s, size_t n) {
-  pieces p = {.text = s, .out = out, .start = -1, .end = -1};
+static void add_phrase(rt_buf *out, int *n_pieces, const char *s, size_t n) {
+  pieces p = {.text = s, .out = out, .start = -1, .end = -1, .n_pieces = n_pieces};
   if (n > 1 << 20) return;
   ix_tokenize(s, (int)n, 1, piece_token, &p);
   flush_piece(&p);
@@ -60,6 +70,7 @@ static const char *const closes[] = {"\"", "\xe2\x80\x9d", "\xe3\x80\x8d", "\xe3
 
 int rt_phrase_expr(const char *query, char **expr) {
   rt_buf out = {0};
+  int n_pieces = 0;
   *expr = NULL;
   for (const char *s = query; *s;) {
     size_t q = 0;
@@ -71,7 +82,7 @@ int rt_phrase_expr(const char *query, char **expr) {
     }
     const char *body = s + strlen(opens[q]), *close = strstr(body, closes[q]);
     if (!close) break; /* an unclosed quote quotes nothing */
-    add_phrase(&out, body, (size_t)(close - body));
+    add_phrase(&out, &n_pieces, body, (size_t)(close - body));
     s = close + strlen(closes[q]);
   }
   if (out.oom) {
