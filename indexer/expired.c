@@ -22,6 +22,31 @@ static const char *const expired_sql =
     "SELECT name, max(coalesce(publish, '')) FROM law GROUP BY name"
     " HAVING sum(expired <> 0) = count(*) ORDER BY name";
 
+/* A title as names are compared: without 中华人民共和国 and 《》, with
+ * ASCII parentheses ("《中华人民共和国婚姻法》…（一）" and "《婚姻法》…(一)"
+ * name the same interpretation).  Writes at most cap-1 bytes. */
+static void name_key(const char *title, char *out, size_t cap) {
+  static const char *const drop[] = {"中华人民共和国", "《", "》"};
+  static const char *const from[] = {"（", "）"}, *const to[] = {"(", ")"};
+  size_t n = 0;
+  while (*title && n + 1 < cap) {
+    size_t skip = 0;
+    for (size_t i = 0; i < 3 && !skip; i++)
+      if (!strncmp(title, drop[i], strlen(drop[i]))) skip = strlen(drop[i]);
+    for (size_t i = 0; i < 2 && !skip; i++)
+      if (!strncmp(title, from[i], strlen(from[i]))) {
+        out[n++] = to[i][0];
+        skip = strlen(from[i]);
+      }
+    if (!skip) {
+      out[n++] = *title;
+      skip = 1;
+    }
+    title += skip;
+  }
+  out[n] = '\0';
+}
+
 static int add_name(ix_expired *e, const char *name, const char *last_date) {
   if (e->n == e->cap) {
     size_t cap = e->cap ? 2 * e->cap : 64;
@@ -31,7 +56,13 @@ static int add_name(ix_expired *e, const char *name, const char *last_date) {
     e->cap = cap;
   }
   ix_expired_law *x = &e->laws[e->n];
+  char key[1024];
+  name_key(name, key, sizeof key);
   if (!(x->name = strdup(name))) return -1;
+  if (!(x->key = strdup(key))) {
+    free(x->name);
+    return -1;
+  }
   snprintf(x->last_date, sizeof x->last_date, "%.10s", last_date);
   e->n++;
   /* FNV-1a over names and dates: a changed list forces a rebuild */
@@ -73,46 +104,21 @@ done:
 }
 
 void ix_expired_free(ix_expired *e) {
-  for (size_t i = 0; i < e->n; i++)
+  for (size_t i = 0; i < e->n; i++) {
     free(e->laws[i].name);
+    free(e->laws[i].key);
+  }
   free(e->laws);
   uint64_t hash = e->hash;
   memset(e, 0, sizeof *e);
   e->hash = hash;
 }
 
-/* A title as names are compared: without 中华人民共和国 and 《》, with
- * ASCII parentheses ("《中华人民共和国婚姻法》…（一）" and "《婚姻法》…(一)"
- * name the same interpretation).  Writes at most cap-1 bytes. */
-static void name_key(const char *title, char *out, size_t cap) {
-  static const char *const drop[] = {"中华人民共和国", "《", "》"};
-  static const char *const from[] = {"（", "）"}, *const to[] = {"(", ")"};
-  size_t n = 0;
-  while (*title && n + 1 < cap) {
-    size_t skip = 0;
-    for (size_t i = 0; i < 3 && !skip; i++)
-      if (!strncmp(title, drop[i], strlen(drop[i]))) skip = strlen(drop[i]);
-    for (size_t i = 0; i < 2 && !skip; i++)
-      if (!strncmp(title, from[i], strlen(from[i]))) {
-        out[n++] = to[i][0];
-        skip = strlen(from[i]);
-      }
-    if (!skip) {
-      out[n++] = *title;
-      skip = 1;
-    }
-    title += skip;
-  }
-  out[n] = '\0';
-}
-
 static const ix_expired_law *find_expired(const ix_expired *e, const char *title) {
-  char key[1024], other[1024];
+  char key[1024];
   name_key(title, key, sizeof key);
-  for (size_t i = 0; i < e->n; i++) {
-    name_key(e->laws[i].name, other, sizeof other);
-    if (!strcmp(key, other)) return &e->laws[i];
-  }
+  for (size_t i = 0; i < e->n; i++)
+    if (!strcmp(key, e->laws[i].key)) return &e->laws[i];
   return NULL;
 }
 

@@ -32,7 +32,8 @@ int ix_postings_build(sqlite3 *db, char *err, size_t errlen);
 /* expired.c: laws the corpus's metadata (LawRefBook's db.sqlite3) marks as
  * no longer in force. */
 typedef struct {
-  char *name;         /* full or short title */
+  char *name;         /* full or short title, as the metadata has it */
+  char *key;          /* the name as titles are compared (expired.c) */
   char last_date[11]; /* newest version the metadata knows, or "" */
 } ix_expired_law;
 typedef struct {
