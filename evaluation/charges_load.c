@@ -196,19 +196,23 @@ static int parse_renames(ev_charges *t, const char *text) {
   return 0;
 }
 
-/* The text of a law's current version, units joined by new lines. */
-static char *law_text(rt_handle *h, const char *title, char *err, size_t errlen) {
+/* The text of a law's current version, units joined by new lines, in
+ * *text (NULL for a law without units).  Returns 0, or -1 with a message. */
+static int law_text(rt_handle *h, const char *title, char **text, char *err, size_t errlen) {
   rt_hit *u = NULL;
   size_t n = 0, len = 1;
-  if (rt_law_units(h, title, NULL, &u, &n, err, errlen)) return NULL;
+  *text = NULL;
+  int rc = rt_law_units(h, title, NULL, &u, &n, err, errlen);
+  if (rc) return rc < 0 ? -1 : 0; /* 1: no current version: nothing to read */
   for (size_t i = 0; i < n; i++)
     len += strlen(u[i].text) + 1;
-  char *text = malloc(len), *p = text;
-  for (size_t i = 0; text && i < n; i++)
+  char *p = *text = malloc(len);
+  for (size_t i = 0; p && i < n; i++)
     p += sprintf(p, "%s\n", u[i].text);
-  if (text) *p = '\0';
+  if (p) *p = '\0';
   rt_hits_free(u, n);
-  return text;
+  if (!*text) snprintf(err, errlen, "out of memory");
+  return *text ? 0 : -1;
 }
 
 static int by_date(const void *a, const void *b) {
@@ -227,16 +231,14 @@ int ev_charges_load(rt_handle *h, ev_charges *t, char *err, size_t errlen) {
   for (int pass = 0; pass < 2 && !rc; pass++)
     for (size_t i = 0; i < n && !rc; i++) {
       if (!strstr(laws[i].title, pass ? SUPPLEMENT : OPINION)) continue;
-      char *text = law_text(h, laws[i].title, err, errlen);
-      if (!text) continue; /* a law without units: nothing to read */
+      char *text;
+      if ((rc = law_text(h, laws[i].title, &text, err, errlen)) || !text) continue;
       rc = pass ? parse_tables(t, text) || parse_renames(t, text) : parse_opinion(t, text);
+      if (rc) snprintf(err, errlen, "out of memory");
       free(text);
     }
   rt_law_versions_free(laws, n);
-  if (rc) {
-    snprintf(err, errlen, "out of memory");
-    ev_charges_free(t);
-  }
+  if (rc) ev_charges_free(t);
   return rc ? -1 : 0;
 }
 
