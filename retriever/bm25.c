@@ -132,7 +132,8 @@ static int load_versions(rt_bm25 *b, sqlite3 *db, char *err, size_t errlen) {
                          " ORDER BY v.law_id, v.version_date, v.id",
                          -1, &st, NULL) != SQLITE_OK)
     goto sql_error;
-  while (sqlite3_step(st) == SQLITE_ROW && b->n_by_law < (size_t)count) {
+  int step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW && b->n_by_law < (size_t)count) {
     int64_t id = sqlite3_column_int64(st, 0);
     if (id <= 0 || id > max_id) continue;
     version *v = &b->versions[id];
@@ -143,6 +144,7 @@ static int load_versions(rt_bm25 *b, sqlite3 *db, char *err, size_t errlen) {
     v->expired = sqlite3_column_int(st, 4) != 0;
     b->by_law[b->n_by_law++] = (uint32_t)id;
   }
+  if (step != SQLITE_DONE && step != SQLITE_ROW) goto sql_error; /* a read that failed half-way */
   rc = 0;
   goto done;
 sql_error:

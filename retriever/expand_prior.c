@@ -70,8 +70,6 @@ static void read_overrides(rt_prior *p, const char *db_path) {
     double v = strtod(tab + 1, NULL);
     if (!strcmp(line, "beta"))
       p->beta = v;
-    else if (!strcmp(line, "depth"))
-      continue; /* older files: the prior now reaches every scored row */
     else if (!strcmp(line, "default"))
       p->default_weight = v;
     else
