@@ -4,8 +4,9 @@
 # excluded) unless --db names an existing one.
 #
 # usage: bench/eval.sh [--lawqa build/lawqa] [--db FILE] [--out DIR] [--cv]
-#   --cv   also 5-fold cross-validation of the law-category prior learned
-#          from the LeCoQA train file (bench/eval_priors.py)
+#   --cv   also 5-fold cross-validation of what is learned from the LeCoQA
+#          train file: the law-category prior (bench/eval_priors.py) and the
+#          word-pair reranker (bench/train_rerank.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAWQA=build/lawqa
@@ -41,12 +42,20 @@ if [ "$CV" = 1 ]; then
   # Each fold is scored with the prior learned from the four other folds:
   # a DB.priors file next to (a link to) the database replaces the
   # compiled-in prior for that run.
-  echo "== lecoqa 5-fold cross-validation of the category prior" | tee -a "$OUT/summary.txt"
+  echo "== lecoqa 5-fold cross-validation of the category prior and the reranker" | tee -a "$OUT/summary.txt"
   ABS_DB=$(readlink -f "$DB")
   for f in 1 2 3 4 5; do
     ln -sf "$ABS_DB" "$OUT/cv$f.db"
     /usr/bin/python3 bench/eval_priors.py --db "$DB" --set "$EVAL/lecoqa/train.json" \
       --holdout $f --folds 5 >"$OUT/cv$f.db.priors"
+    # The reranker learns from the first stage's candidates: those of this
+    # fold's prior with reranking off (an empty DB.rerank).
+    : >"$OUT/cv$f.db.rerank"
+    "$LAWQA" eval --db "$OUT/cv$f.db" --set "$EVAL/lecoqa/train.json" --kind lecoqa \
+      --no-unresolved --dump "$OUT/cv$f.dump" >/dev/null
+    /usr/bin/python3 bench/train_rerank.py --db "$DB" --set "$EVAL/lecoqa/train.json" \
+      --dump "$OUT/cv$f.dump" --holdout $f --folds 5 >"$OUT/cv$f.rerank.tmp"
+    mv "$OUT/cv$f.rerank.tmp" "$OUT/cv$f.db.rerank"
     "$LAWQA" eval --db "$OUT/cv$f.db" --set "$EVAL/lecoqa/train.json" --kind lecoqa \
       --folds 5 --holdout $f --no-unresolved | sed "s/^/fold $f: /" | tee -a "$OUT/summary.txt"
   done

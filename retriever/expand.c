@@ -55,9 +55,7 @@ static bool take(const char *query, const char *phrase, bool *taken) {
   return false;
 }
 
-/* Overwrites each filler word in s with spaces (same length: the string
- * is edited in place). */
-static void blank_fillers(char *s) {
+void rt_blank_fillers(char *s) {
   for (size_t i = 0; i < rt_fillers_len; i++) {
     size_t n = strlen(rt_fillers[i]);
     for (char *p = strstr(s, rt_fillers[i]); p; p = strstr(p + n, rt_fillers[i]))
@@ -76,7 +74,7 @@ char *rt_expand_query(const char *query) {
   free(taken);
   size_t at = b.s.len;
   if (ok) ok = rt_buf_put(&b.s, query, qlen);
-  if (ok) blank_fillers(b.s.p + at);
+  if (ok) rt_blank_fillers(b.s.p + at);
   if (!ok) {
     free(b.s.p);
     return NULL;

@@ -30,6 +30,10 @@ extern const size_t rt_fillers_len;
  * string (a copy of query when nothing matched), NULL when out of memory. */
 char *rt_expand_query(const char *query);
 
+/* Overwrites each filler word in s with spaces (same length: the string is
+ * edited in place). */
+void rt_blank_fillers(char *s);
+
 #endif
 
 /* ---- Priors (expand_prior.c) --------------------------------------------

@@ -7,6 +7,7 @@
 #include "expand.h"
 #include "indexer.h"
 #include "internal.h"
+#include "rerank.h"
 
 void rt_default_weights(rt_weights *w) {
   /* Citation weight 10 keeps every explicitly cited article above anything
@@ -35,6 +36,10 @@ static const char *const fill_sql =
     " a.number, a.suffix, a.label, a.path, a.text, v.id, l.id, l.expired"
     " FROM articles a JOIN versions v ON v.id=a.version_id JOIN laws l ON l.id=v.law_id"
     " WHERE a.id=?1";
+
+int rt_init(void) {
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK ? 0 : -1;
+}
 
 rt_handle *rt_open(const char *db_path, char *err, size_t errlen) {
   return rt_open_model(db_path, NULL, err, errlen);
@@ -100,6 +105,7 @@ void rt_close(rt_handle *h) {
   sqlite3_finalize(h->version_now);
   rt_dense_close(h->dense);
   rt_prior_end(h->prior);
+  rt_rerank_close(h->rerank);
   sqlite3_close(h->db);
   free(h->dense_note);
   free(h->db_path);

@@ -27,6 +27,10 @@ struct rt_handle {
    * statement per search was repeated I/O on the hot path. */
   struct rt_prior *prior;
   bool prior_loaded;
+  /* rerank.c's word-pair model, loaded on the first search likewise;
+   * NULL when reranking is off. */
+  struct rt_rerank *rerank;
+  bool rerank_loaded;
 };
 
 /* law.c: a law id by any name form, -1 when unknown. */

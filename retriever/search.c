@@ -7,6 +7,7 @@
 #include "dense.h"
 #include "expand.h"
 #include "internal.h"
+#include "rerank.h"
 #include "statutes.h"
 
 typedef struct {
@@ -72,6 +73,8 @@ static int cands_add(cands *c, int64_t id, int arm, int rank, double score) {
   return 0;
 }
 
+#define RERANK_DEPTH 500 /* rows of the BM25 arm the reranker re-sorts */
+
 typedef struct {
   rt_handle *h;
   const rt_query *q;
@@ -127,12 +130,20 @@ static int add_arm(search *s, int arm, size_t n, const double *d, const float *f
 
 /* ---- BM25 arm --------------------------------------------------------- */
 
-static int bm25_arm(search *s, const rt_terms *terms) {
-  size_t n = 0;
-  if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &s->filter, s->ids, s->bm25_scores,
-                     (size_t)s->depth, &n, s->err, s->errlen))
+/* BM25 over the expanded query's terms; with the word-pair reranker
+ * (rerank.h) on, BM25's first RERANK_DEPTH rows are re-sorted by the
+ * original query's words and the arm keeps its depth best of them.  Going
+ * 500 deep rather than 100 lifted LeCoQA Recall@100 by two points in
+ * cross-validation, and costs under a millisecond. */
+static int bm25_arm(search *s, const char *query, const rt_terms *terms) {
+  size_t n = 0, want = (size_t)s->depth;
+  if (s->h->rerank && want < RERANK_DEPTH) want = RERANK_DEPTH;
+  if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &s->filter, s->ids, s->bm25_scores, want, &n,
+                     s->err, s->errlen) ||
+      rt_rerank_apply(s->h->rerank, query, s->ids, s->bm25_scores,
+                      n < RERANK_DEPTH ? n : RERANK_DEPTH, s->phrase_rows, s->err, s->errlen))
     return -1;
-  return add_arm(s, ARM_BM25, n, s->bm25_scores, NULL);
+  return add_arm(s, ARM_BM25, n < (size_t)s->depth ? n : (size_t)s->depth, s->bm25_scores, NULL);
 }
 
 /* ---- dense arm -------------------------------------------------------- */
@@ -228,8 +239,9 @@ static int prepare(search *s, const char *query, rt_query *q) {
   }
   s->depth = s->w->depth > 0 ? s->w->depth : 100;
   if (s->depth < q->k) s->depth = q->k;
-  s->ids = malloc((size_t)s->depth * sizeof *s->ids);
-  s->bm25_scores = malloc((size_t)s->depth * sizeof *s->bm25_scores);
+  size_t rows = s->depth > RERANK_DEPTH ? (size_t)s->depth : RERANK_DEPTH; /* the BM25 arm's */
+  s->ids = malloc(rows * sizeof *s->ids);
+  s->bm25_scores = malloc(rows * sizeof *s->bm25_scores);
   s->dense_scores = malloc((size_t)s->depth * sizeof *s->dense_scores);
   if (!s->ids || !s->bm25_scores || !s->dense_scores) {
     snprintf(s->err, s->errlen, "out of memory");
@@ -240,6 +252,10 @@ static int prepare(search *s, const char *query, rt_query *q) {
     s->h->prior_loaded = true;
   }
   s->prior = s->h->prior;
+  if (!s->h->rerank_loaded) {
+    if (rt_rerank_open(s->h->db, s->h->db_path, &s->h->rerank, s->err, s->errlen)) return -1;
+    s->h->rerank_loaded = true;
+  }
   s->filter = (rt_bm25_filter){.as_of = q->as_of,
                                .law_id = s->law_id,
                                .no_cases = q->no_cases,
@@ -304,7 +320,7 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
     goto done;
   }
   free(expanded);
-  if (terms.n && bm25_arm(&s, &terms)) goto done;
+  if (terms.n && bm25_arm(&s, query, &terms)) goto done;
   if (h->dense) {
     if (dense_arm(&s, query)) goto done;
     out->dense_used = true;

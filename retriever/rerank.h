@@ -1,0 +1,72 @@
+/* Word-pair reranking of the BM25 arm.  Private to the retriever.
+ *
+ * A layperson writes 老公 出轨, the article says 配偶 重婚: BM25 scores words
+ * the two share, and the thesaurus (expand.h) only knows the pairs someone
+ * wrote down.  The reranker knows pairs learned from questions and the
+ * articles that answer them (bench/train_rerank.py): a weight for each pair
+ * of a question bigram q and an article bigram w.  Each of the BM25 arm's
+ * candidates gets
+ *
+ *   score / best score + lambda * sum of weight(q, w) / distinct(w) ^ power
+ *
+ * summed over the query's distinct bigrams q (filler words blanked) and
+ * the distinct bigrams w of the article's law title, hierarchy path and
+ * text; the arm is re-sorted by it.  Rows that
+ * hold the query's quoted phrases stay ahead of the rest.
+ *
+ * The pairs are compiled in (data/rerank.tsv, turned into rerank_data.c by
+ * tools/rerank_gen.c at build time); a file named DB.rerank next to the
+ * database replaces them (cross-validation writes one per fold), and an
+ * empty one turns reranking off. */
+#ifndef LAWQA_RT_RERANK_H
+#define LAWQA_RT_RERANK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A bigram is coded as first code point << 16 | second; both are CJK
+ * ideographs of the Basic Multilingual Plane. */
+typedef struct {
+  uint32_t q, w; /* question bigram, article bigram */
+  float weight;
+} rt_pair;
+
+typedef struct {
+  rt_pair *pairs; /* sorted by (q, w), no duplicates */
+  size_t n;
+  double lambda, power;
+} rt_pair_model;
+
+/* rerank_data.c, generated from data/rerank.tsv. */
+extern const rt_pair rt_rerank_pairs[];
+extern const size_t rt_rerank_pairs_len;
+extern const double rt_rerank_lambda, rt_rerank_power;
+
+/* rerank_parse.c: reads the lines of a model file ("lambda<TAB>x",
+ * "power<TAB>x", "q<TAB>w<TAB>weight", # comments) into *m, sorted.  A file
+ * without pairs gives m->n 0.  Returns 0, or -1 with a message naming the
+ * line in err.  Free m->pairs. */
+int rt_pair_model_read(FILE *f, const char *name, rt_pair_model *m, char *err, size_t errlen);
+
+/* The distinct bigrams of CJK ideographs in text[0..len), sorted, into out
+ * (at most cap); returns how many.  Other characters and invalid UTF-8
+ * break a run of ideographs. */
+size_t rt_bigram_codes(const char *text, size_t len, uint32_t *out, size_t cap);
+
+struct sqlite3;
+typedef struct rt_rerank rt_rerank;
+
+/* The model for the database at db_path: DB.rerank when that file exists,
+ * else the compiled-in one.  *out is NULL when reranking is off.  Returns
+ * 0, or -1 with a message in err (a malformed DB.rerank, out of memory). */
+int rt_rerank_open(struct sqlite3 *db, const char *db_path, rt_rerank **out, char *err,
+                   size_t errlen);
+/* Re-sorts the n ranked ids and their scores in place; prefer, when not
+ * NULL, marks (by id) the rows to keep ahead.  Returns 0 or -1 with err. */
+int rt_rerank_apply(rt_rerank *r, const char *query, int64_t *ids, double *scores, size_t n,
+                    const bool *prefer, char *err, size_t errlen);
+void rt_rerank_close(rt_rerank *r);
+
+#endif

@@ -1,0 +1,107 @@
+/* Reading a reranker model file (rerank.h).  Plain C and libc only: the
+ * build's generator (tools/rerank_gen.c) compiles this file too, to turn
+ * data/rerank.tsv into rerank_data.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rerank.h"
+
+/* One CJK ideograph of the BMP as UTF-8 (3 bytes), or 0. */
+static uint32_t ideograph(const unsigned char *s) {
+  if (s[0] < 0xe0 || s[0] > 0xef || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
+  uint32_t cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+  return cp >= 0x4e00 && cp <= 0x9fff ? cp : 0;
+}
+
+/* A field that is exactly two ideographs, coded; 0 when it is not. */
+static uint32_t bigram_field(const char *s) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (strlen(s) != 6) return 0;
+  uint32_t a = ideograph(u), b = ideograph(u + 3);
+  return a && b ? a << 16 | b : 0;
+}
+
+static int by_pair(const void *x, const void *y) {
+  const rt_pair *a = x, *b = y;
+  if (a->q != b->q) return a->q < b->q ? -1 : 1;
+  return a->w < b->w ? -1 : a->w > b->w;
+}
+
+static int parse_number(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end || errno) return -1;
+  *out = v;
+  return 0;
+}
+
+/* One line, newline removed: a setting, a pair (appended) or nothing. */
+static int read_line(char *line, rt_pair_model *m, size_t *cap) {
+  if (!line[0] || line[0] == '#') return 0;
+  char *f[3] = {line, NULL, NULL};
+  for (int i = 1; i < 3; i++)
+    if (f[i - 1] && (f[i] = strchr(f[i - 1], '\t'))) *f[i]++ = 0;
+  if (!f[2]) {
+    if (!f[1]) return -1;
+    if (!strcmp(f[0], "lambda")) return parse_number(f[1], &m->lambda);
+    if (!strcmp(f[0], "power")) return parse_number(f[1], &m->power);
+    return -1;
+  }
+  double w;
+  rt_pair p = {bigram_field(f[0]), bigram_field(f[1]), 0};
+  if (!p.q || !p.w || strchr(f[2], '\t') || parse_number(f[2], &w)) return -1;
+  p.weight = (float)w;
+  if (m->n == *cap) {
+    size_t c = *cap ? *cap * 2 : 4096;
+    rt_pair *grown = realloc(m->pairs, c * sizeof *grown);
+    if (!grown) return -2;
+    m->pairs = grown;
+    *cap = c;
+  }
+  m->pairs[m->n++] = p;
+  return 0;
+}
+
+int rt_pair_model_read(FILE *f, const char *name, rt_pair_model *m, char *err, size_t errlen) {
+  memset(m, 0, sizeof *m);
+  m->power = 1;
+  char line[256];
+  size_t cap = 0, no = 0;
+  int rc = 0;
+  while (!rc && fgets(line, sizeof line, f)) {
+    no++;
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\n')
+      line[--len] = 0;
+    else if (!feof(f))
+      rc = -1; /* longer than any valid line */
+    if (!rc) rc = read_line(line, m, &cap);
+  }
+  if (!rc && ferror(f))
+    snprintf(err, errlen, "%s: read error", name), rc = -3;
+  else if (rc == -1)
+    snprintf(err, errlen,
+             "%s:%zu: want \"lambda|power<TAB>number\" or \"bigram<TAB>bigram<TAB>weight\"", name,
+             no);
+  else if (rc == -2)
+    snprintf(err, errlen, "out of memory");
+  if (!rc && m->n) {
+    qsort(m->pairs, m->n, sizeof *m->pairs, by_pair);
+    size_t k = 1;
+    for (size_t i = 1; i < m->n; i++)
+      if (by_pair(&m->pairs[i], &m->pairs[k - 1]))
+        m->pairs[k++] = m->pairs[i];
+      else
+        rc = -1;
+    if (rc) snprintf(err, errlen, "%s: a bigram pair is listed twice", name);
+    m->n = k;
+  }
+  if (rc) {
+    free(m->pairs);
+    memset(m, 0, sizeof *m);
+    return -1;
+  }
+  return 0;
+}
