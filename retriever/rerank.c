@@ -1,4 +1,11 @@
-/* Word-pair reranking of the BM25 arm: see rerank.h for why and how. */
+/* Word-pair reranking of the BM25 arm: see rerank.h for why and how.
+ *
+ * The work is laid out for speed, for it runs on every search.  The
+ * model's article bigrams (a few thousand distinct ones) are numbered: its
+ * vocabulary.  A search adds up, for each vocabulary word, the weights its
+ * pairs with the query's bigrams give: one small dense array.  Each
+ * article is read once per handle and kept as the vocabulary numbers of
+ * its bigrams, so scoring a candidate is a short gather from that array. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,25 +17,46 @@
 
 #define MAX_QUERY_BIGRAMS 256 /* distinct ones: a huge query costs no more */
 #define MAX_ARTICLE_BIGRAMS 8192
+#define MAX_VOCABULARY 65535                /* numbered in 16 bits, 0 = none */
+#define MAX_CACHED_WORDS ((size_t)64 << 20) /* 128 MiB a handle at most */
+
+/* One article's distinct bigrams while it is read: a set emptied in O(1)
+ * by moving to the next generation. */
+#define SEEN_BITS 14
+#define SEEN_SLOTS ((size_t)1 << SEEN_BITS) /* twice MAX_ARTICLE_BIGRAMS */
+typedef struct {
+  uint32_t key[SEEN_SLOTS], gen[SEEN_SLOTS];
+  uint32_t now;
+} seen_set;
 
 struct rt_rerank {
   rt_pair_model file;   /* DB.rerank's pairs; file.pairs NULL for the compiled-in ones */
-  const rt_pair *pairs; /* the pairs in use */
+  const rt_pair *pairs; /* the pairs in use, sorted by (q, w) */
   size_t n;
   double lambda, power;
+
+  uint32_t *vocab; /* the distinct w of the pairs, sorted; word i is numbered i + 1 */
+  size_t n_vocab;
+  uint16_t *pair_word; /* each pair's w, numbered */
+  float *weight;       /* by word number, for the current query */
+
   sqlite3_stmt *text; /* an article's version, path and text by id */
   char **titles;      /* the law's title by version id: a join per article cost more */
   size_t n_versions;
-  /* Each article's count of distinct bigrams + 1 (0: not yet counted), by
-   * id: counting them is most of the work, and the same articles come
-   * back query after query. */
-  uint16_t *n_bigrams;
+
+  /* Each article's vocabulary words, kept once read: words holds them all,
+   * one article after the other; at (offset + 1, 0 = not read yet), count
+   * (its words) and damp (distinct bigrams ^ power) index them by article
+   * id.  Past MAX_CACHED_WORDS, articles are read each time. */
+  uint16_t *words;
+  size_t n_words, cap_words;
+  uint32_t *at;
+  uint16_t *count;
+  float *damp;
   size_t n_ids;
-  /* Work space kept from one search to the next: allocating it per search
-   * (over 128 KiB, so mmap and munmap) cost the service half its
-   * throughput in page faults and cross-thread TLB flushes. */
-  struct weights *t;
-  struct seen_set *seen;
+
+  seen_set seen;
+  uint16_t scratch[MAX_ARTICLE_BIGRAMS]; /* an article's words while read */
 };
 
 /* ---- bigrams ---------------------------------------------------------- */
@@ -66,32 +94,38 @@ size_t rt_bigram_codes(const char *text, size_t len, uint32_t *out, size_t cap) 
   return k;
 }
 
-/* ---- the query's weights by article bigram ------------------------------
- * For the query's bigrams q, the sum of weight(q, w) for every w: an open
- * addressing table, so each article bigram costs one probe. */
+/* ---- the vocabulary ----------------------------------------------------- */
 
-#define FILTER_BITS 18
-#define FILTER_WORDS ((size_t)1 << (FILTER_BITS - 6))
+/* A bigram's word number, 0 when no pair has it. */
+static uint16_t word_of(const rt_rerank *r, uint32_t code) {
+  size_t lo = 0, hi = r->n_vocab;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r->vocab[mid] < code)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < r->n_vocab && r->vocab[lo] == code ? (uint16_t)(lo + 1) : 0;
+}
 
-typedef struct weights {
-  size_t cap;    /* slots allocated */
-  uint32_t *key; /* 0 = empty (no bigram codes to 0) */
-  float *sum;
-  uint32_t *stamp; /* the last article whose sum took this entry */
-  uint32_t now;    /* the article being summed */
-  /* One bit per hash of the keys: most of an article's bigrams are in no
-   * pair, and this small filter answers for them without touching the
-   * table, which is too big for the nearest caches. */
-  uint64_t filter[FILTER_WORDS];
-  size_t mask;
-  unsigned bits; /* mask + 1 == 2^bits */
-} weights;
-
-/* A slot for a bigram code in a table of 2^bits: the high bits of a
- * multiplicative hash, for the low bits of a code are its second
- * character alone and would pile every bigram ending in 的 into one slot. */
-static size_t hash_slot(uint32_t code, unsigned bits) {
-  return (size_t)(((uint64_t)code * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+/* Numbers the pairs' article bigrams; -1 out of memory, -2 too many. */
+static int build_vocabulary(rt_rerank *r) {
+  if (!(r->vocab = malloc(r->n * sizeof *r->vocab))) return -1;
+  for (size_t i = 0; i < r->n; i++)
+    r->vocab[i] = r->pairs[i].w;
+  qsort(r->vocab, r->n, sizeof *r->vocab, by_code);
+  size_t k = 1;
+  for (size_t i = 1; i < r->n; i++)
+    if (r->vocab[i] != r->vocab[k - 1]) r->vocab[k++] = r->vocab[i];
+  r->n_vocab = k;
+  if (k > MAX_VOCABULARY) return -2;
+  r->pair_word = malloc(r->n * sizeof *r->pair_word);
+  r->weight = malloc((k + 1) * sizeof *r->weight);
+  if (!r->pair_word || !r->weight) return -1;
+  for (size_t i = 0; i < r->n; i++)
+    r->pair_word[i] = word_of(r, r->pairs[i].w);
+  return 0;
 }
 
 static size_t first_pair(const rt_rerank *r, uint32_t q) {
@@ -106,51 +140,121 @@ static size_t first_pair(const rt_rerank *r, uint32_t q) {
   return lo;
 }
 
-static size_t slot(const weights *t, uint32_t w) {
-  size_t i = hash_slot(w, t->bits);
-  while (t->key[i] && t->key[i] != w)
-    i = (i + 1) & t->mask;
-  return i;
-}
-
-static void weights_free(weights *t) {
-  free(t->key);
-  free(t->sum);
-  free(t->stamp);
-  t->key = NULL, t->sum = NULL, t->stamp = NULL;
-  t->cap = 0;
-}
-
-static int weights_build(const rt_rerank *r, const uint32_t *q, size_t nq, weights *t) {
-  size_t total = 0, size = 16;
-  t->bits = 4;
-  for (size_t i = 0; i < nq; i++)
+/* Each word's summed weight over the query's bigrams (filler words
+ * blanked); -1 when out of memory. */
+static int query_weights(rt_rerank *r, const char *query, size_t *nq) {
+  uint32_t q[MAX_QUERY_BIGRAMS];
+  char *copy = strdup(query);
+  if (!copy) return -1;
+  rt_blank_fillers(copy);
+  *nq = rt_bigram_codes(copy, strlen(copy), q, MAX_QUERY_BIGRAMS);
+  free(copy);
+  memset(r->weight, 0, (r->n_vocab + 1) * sizeof *r->weight);
+  for (size_t i = 0; i < *nq; i++)
     for (size_t j = first_pair(r, q[i]); j < r->n && r->pairs[j].q == q[i]; j++)
-      total++;
-  while (size < 2 * total)
-    size *= 2, t->bits++;
-  t->mask = size - 1;
-  if (size > t->cap) {
-    weights_free(t);
-    t->key = malloc(size * sizeof *t->key);
-    t->sum = malloc(size * sizeof *t->sum);
-    t->stamp = malloc(size * sizeof *t->stamp);
-    if (!t->key || !t->sum || !t->stamp) return -1;
-    t->cap = size;
+      r->weight[r->pair_word[j]] += r->pairs[j].weight;
+  return 0;
+}
+
+/* ---- articles ------------------------------------------------------------ */
+
+static bool seen_add(seen_set *v, uint32_t code) {
+  size_t i = (size_t)(((uint64_t)code * 0x9e3779b97f4a7c15ull) >> (64 - SEEN_BITS));
+  while (v->gen[i] == v->now) {
+    if (v->key[i] == code) return false;
+    i = (i + 1) & (SEEN_SLOTS - 1);
   }
-  memset(t->key, 0, size * sizeof *t->key);
-  memset(t->sum, 0, size * sizeof *t->sum);
-  memset(t->stamp, 0, size * sizeof *t->stamp);
-  memset(t->filter, 0, sizeof t->filter);
-  t->now = 0;
-  for (size_t i = 0; i < nq; i++)
-    for (size_t j = first_pair(r, q[i]); j < r->n && r->pairs[j].q == q[i]; j++) {
-      size_t s = slot(t, r->pairs[j].w);
-      size_t f = hash_slot(r->pairs[j].w, FILTER_BITS);
-      t->key[s] = r->pairs[j].w;
-      t->sum[s] += r->pairs[j].weight;
-      t->filter[f >> 6] |= (uint64_t)1 << (f & 63);
+  v->gen[i] = v->now;
+  v->key[i] = code;
+  return true;
+}
+
+static void seen_next(seen_set *v) {
+  if (++v->now == 0) { /* wrapped: generation 0 means empty */
+    memset(v->gen, 0, sizeof v->gen);
+    v->now = 1;
+  }
+}
+
+/* Adds a text's bigrams not yet seen for this article: *n counts them,
+ * the words among them go to r->scratch. */
+static void scan_text(rt_rerank *r, const unsigned char *s, const unsigned char *end, size_t *n,
+                      size_t *nw) {
+  size_t step;
+  uint32_t prev = 0;
+  for (; s < end && *n < MAX_ARTICLE_BIGRAMS; s += step) {
+    uint32_t cp = next_ideograph(s, end, &step);
+    if (cp && prev && seen_add(&r->seen, prev << 16 | cp)) {
+      uint16_t w = word_of(r, prev << 16 | cp);
+      if (w) r->scratch[(*nw)++] = w;
+      (*n)++;
     }
+    prev = cp;
+  }
+}
+
+/* Reads an article (law title, path, text): its words into r->scratch,
+ * *damp = distinct bigrams ^ power.  -1 on a database error. */
+static int read_article(rt_rerank *r, int64_t id, size_t *nw, float *damp) {
+  size_t n = 0;
+  *nw = 0;
+  seen_next(&r->seen);
+  sqlite3_bind_int64(r->text, 1, id);
+  int rc = sqlite3_step(r->text);
+  if (rc == SQLITE_ROW) {
+    sqlite3_int64 version = sqlite3_column_int64(r->text, 0);
+    const char *title = version >= 0 && (size_t)version < r->n_versions ? r->titles[version] : NULL;
+    if (title)
+      scan_text(r, (const unsigned char *)title, (const unsigned char *)title + strlen(title), &n,
+                nw);
+    for (int c = 1; c < 3; c++) {
+      const unsigned char *s = sqlite3_column_text(r->text, c);
+      if (s) scan_text(r, s, s + sqlite3_column_bytes(r->text, c), &n, nw);
+    }
+  }
+  sqlite3_reset(r->text);
+  *damp = n ? (float)pow((double)n, r->power) : 0;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Keeps scratch's nw words as article id's, when there is room. */
+static void cache_article(rt_rerank *r, int64_t id, size_t nw, float damp) {
+  if (r->n_words + nw > MAX_CACHED_WORDS) return;
+  if (r->n_words + nw > r->cap_words) {
+    size_t cap = r->cap_words ? r->cap_words : 65536;
+    while (cap < r->n_words + nw)
+      cap *= 2;
+    uint16_t *grown = realloc(r->words, cap * sizeof *grown);
+    if (!grown) return; /* not kept: read again next time */
+    r->words = grown;
+    r->cap_words = cap;
+  }
+  if (nw) memcpy(r->words + r->n_words, r->scratch, nw * sizeof *r->words);
+  r->at[id] = (uint32_t)r->n_words + 1;
+  r->count[id] = (uint16_t)nw;
+  r->damp[id] = damp;
+  r->n_words += nw;
+}
+
+/* The pairs' support for one article: its words' weights, summed and
+ * damped by how many distinct bigrams it has.  -1 on a database error. */
+static int article_support(rt_rerank *r, int64_t id, double *out) {
+  bool indexed = id >= 0 && (size_t)id < r->n_ids;
+  const uint16_t *words = r->scratch;
+  size_t nw;
+  float damp;
+  if (indexed && r->at[id]) {
+    words = r->words + (r->at[id] - 1);
+    nw = r->count[id];
+    damp = r->damp[id];
+  } else {
+    if (read_article(r, id, &nw, &damp)) return -1;
+    if (indexed) cache_article(r, id, nw, damp);
+  }
+  double sum = 0;
+  for (size_t i = 0; i < nw; i++)
+    sum += r->weight[words[i]];
+  *out = damp > 0 ? sum / damp : 0;
   return 0;
 }
 
@@ -169,117 +273,15 @@ static int by_rerank(const void *a, const void *b) {
   return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* One article's distinct bigrams: a set emptied in O(1) by moving to the
- * next generation, for there is one per candidate. */
-#define SEEN_BITS 14
-#define SEEN_SLOTS ((size_t)1 << SEEN_BITS) /* twice MAX_ARTICLE_BIGRAMS */
-typedef struct seen_set {
-  uint32_t key[SEEN_SLOTS], gen[SEEN_SLOTS];
-  uint32_t now;
-} seen_set;
-
-/* Empties the set for the next article. */
-static void seen_next(seen_set *v) {
-  if (++v->now == 0) { /* wrapped: generation 0 means empty */
-    memset(v->gen, 0, sizeof v->gen);
-    v->now = 1;
-  }
-}
-
-/* Adds code; false when it was already in. */
-static bool seen_add(seen_set *v, uint32_t code) {
-  size_t i = hash_slot(code, SEEN_BITS);
-  while (v->gen[i] == v->now) {
-    if (v->key[i] == code) return false;
-    i = (i + 1) & (SEEN_SLOTS - 1);
-  }
-  v->gen[i] = v->now;
-  v->key[i] = code;
-  return true;
-}
-
-/* The weight of a bigram for the article being summed, the first time it
- * shows up there; 0 after, and for bigrams in no pair. */
-static double weight_once(weights *t, uint32_t code) {
-  size_t f = hash_slot(code, FILTER_BITS);
-  if (!(t->filter[f >> 6] >> (f & 63) & 1)) return 0;
-  size_t k = slot(t, code);
-  if (!t->key[k] || t->stamp[k] == t->now) return 0;
-  t->stamp[k] = t->now;
-  return t->sum[k];
-}
-
-/* Adds the weights of a text's distinct bigrams to *sum (each bigram once
- * per article), counting them into *n when count is set. */
-static void scan_text(weights *t, seen_set *v, const unsigned char *s, const unsigned char *end,
-                      bool count, double *sum_io, size_t *n_io) {
-  double sum = *sum_io; /* locals: stores through the pointers would alias the tables */
-  size_t n = *n_io, step;
-  uint32_t prev = 0;
-  for (; s < end; s += step) {
-    uint32_t cp = next_ideograph(s, end, &step);
-    if (cp && prev) {
-      uint32_t code = prev << 16 | cp;
-      if (count && n < MAX_ARTICLE_BIGRAMS && seen_add(v, code)) n++;
-      sum += weight_once(t, code);
-    }
-    prev = cp;
-  }
-  *sum_io = sum;
-  *n_io = n;
-}
-
-/* The pairs' support for one article: the weights of the distinct bigrams
- * of its law's title, its hierarchy path and its text, summed and damped by
- * how many there are (counted once per handle).  -1 on a database error. */
-static int article_support(rt_rerank *r, weights *t, int64_t id, seen_set *v, double *out) {
-  bool known = id >= 0 && (size_t)id < r->n_ids && r->n_bigrams[id];
-  double sum = 0;
-  size_t n = 0;
-  seen_next(v);
-  t->now++;
-  sqlite3_bind_int64(r->text, 1, id);
-  int rc = sqlite3_step(r->text);
-  if (rc == SQLITE_ROW) {
-    sqlite3_int64 version = sqlite3_column_int64(r->text, 0);
-    const char *title = version >= 0 && (size_t)version < r->n_versions ? r->titles[version] : NULL;
-    if (title)
-      scan_text(t, v, (const unsigned char *)title, (const unsigned char *)title + strlen(title),
-                !known, &sum, &n);
-    for (int c = 1; c < 3; c++) {
-      const unsigned char *s = sqlite3_column_text(r->text, c);
-      if (s) scan_text(t, v, s, s + sqlite3_column_bytes(r->text, c), !known, &sum, &n);
-    }
-  }
-  sqlite3_reset(r->text);
-  if (known)
-    n = r->n_bigrams[id] - 1u;
-  else if (rc == SQLITE_ROW && (size_t)id < r->n_ids)
-    r->n_bigrams[id] = (uint16_t)(n + 1);
-  *out = n ? sum / pow((double)n, r->power) : 0;
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* The query's distinct bigrams, filler words blanked first; -1 when out
- * of memory. */
-static int query_bigrams(const char *query, uint32_t *out, size_t *n) {
-  char *copy = strdup(query);
-  if (!copy) return -1;
-  rt_blank_fillers(copy);
-  *n = rt_bigram_codes(copy, strlen(copy), out, MAX_QUERY_BIGRAMS);
-  free(copy);
-  return 0;
-}
-
-static int rerank(rt_rerank *r, weights *t, int64_t *ids, double *scores, size_t n,
-                  const bool *prefer, ranked *rk, seen_set *seen) {
+static int rerank(rt_rerank *r, int64_t *ids, double *scores, size_t n, const bool *prefer,
+                  ranked *rk) {
   double best = 0;
   for (size_t i = 0; i < n; i++)
     if (scores[i] > best) best = scores[i];
   if (best <= 0) best = 1;
   for (size_t i = 0; i < n; i++) {
     double support;
-    if (article_support(r, t, ids[i], seen, &support)) return -1;
+    if (article_support(r, ids[i], &support)) return -1;
     rk[i] = (ranked){scores[i] / best + r->lambda * support, i, prefer && prefer[ids[i]]};
   }
   qsort(rk, n, sizeof *rk, by_rerank);
@@ -289,9 +291,8 @@ static int rerank(rt_rerank *r, weights *t, int64_t *ids, double *scores, size_t
 int rt_rerank_apply(rt_rerank *r, const char *query, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen) {
   if (!r || n < 2) return 0;
-  uint32_t q[MAX_QUERY_BIGRAMS];
   size_t nq = 0;
-  if (query_bigrams(query, q, &nq)) {
+  if (query_weights(r, query, &nq)) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
@@ -300,9 +301,9 @@ int rt_rerank_apply(rt_rerank *r, const char *query, int64_t *ids, double *score
   int64_t *id2 = malloc(n * sizeof *id2);
   double *sc2 = malloc(n * sizeof *sc2);
   int rc = -1;
-  if (!rk || !id2 || !sc2 || weights_build(r, q, nq, r->t))
+  if (!rk || !id2 || !sc2)
     snprintf(err, errlen, "out of memory");
-  else if (rerank(r, r->t, ids, scores, n, prefer, rk, r->seen))
+  else if (rerank(r, ids, scores, n, prefer, rk))
     snprintf(err, errlen, "reranker: cannot read an article's text");
   else {
     for (size_t i = 0; i < n; i++) {
@@ -366,6 +367,25 @@ static int load_titles(rt_rerank *r, sqlite3 *db) {
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The database side: the article statement, the titles, the per-article
+ * cache.  -1 with err set. */
+static int open_articles(rt_rerank *r, sqlite3 *db, char *err, size_t errlen) {
+  if (sqlite3_prepare_v2(db, "SELECT version_id, path, text FROM articles WHERE id = ?", -1,
+                         &r->text, NULL) != SQLITE_OK ||
+      count_ids(db, "SELECT max(id) FROM articles", &r->n_ids) || load_titles(r, db)) {
+    snprintf(err, errlen, "reranker: %s", sqlite3_errmsg(db));
+    return -1;
+  }
+  r->at = calloc(r->n_ids, sizeof *r->at);
+  r->count = calloc(r->n_ids, sizeof *r->count);
+  r->damp = calloc(r->n_ids, sizeof *r->damp);
+  if (!r->at || !r->count || !r->damp) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
 int rt_rerank_open(sqlite3 *db, const char *db_path, rt_rerank **out, char *err, size_t errlen) {
   *out = NULL;
   rt_rerank *r = calloc(1, sizeof *r);
@@ -385,19 +405,14 @@ int rt_rerank_open(sqlite3 *db, const char *db_path, rt_rerank **out, char *err,
     rt_rerank_close(r);
     return 0;
   }
-  if (sqlite3_prepare_v2(db, "SELECT version_id, path, text FROM articles WHERE id = ?", -1,
-                         &r->text, NULL) != SQLITE_OK ||
-      count_ids(db, "SELECT max(id) FROM articles", &r->n_ids) || load_titles(r, db)) {
-    snprintf(err, errlen, "reranker: %s", sqlite3_errmsg(db));
-    goto fail;
-  }
-  r->n_bigrams = calloc(r->n_ids, sizeof *r->n_bigrams);
-  r->t = calloc(1, sizeof *r->t);
-  r->seen = calloc(1, sizeof *r->seen);
-  if (!r->n_bigrams || !r->t || !r->seen) {
+  int rc = build_vocabulary(r);
+  if (rc == -2)
+    snprintf(err, errlen, "reranker: the model's pairs hold over %d distinct article bigrams",
+             MAX_VOCABULARY);
+  else if (rc)
     snprintf(err, errlen, "out of memory");
-    goto fail;
-  }
+  if (rc) goto fail;
+  if (open_articles(r, db, err, errlen)) goto fail;
   *out = r;
   return 0;
 fail:
@@ -411,10 +426,13 @@ void rt_rerank_close(rt_rerank *r) {
   for (size_t i = 0; r->titles && i < r->n_versions; i++)
     free(r->titles[i]);
   free(r->titles);
-  free(r->n_bigrams);
-  if (r->t) weights_free(r->t);
-  free(r->t);
-  free(r->seen);
+  free(r->words);
+  free(r->at);
+  free(r->count);
+  free(r->damp);
+  free(r->vocab);
+  free(r->pair_word);
+  free(r->weight);
   free(r->file.pairs);
   free(r);
 }
