@@ -109,23 +109,57 @@ static uint16_t word_of(const rt_rerank *r, uint32_t code) {
   return lo < r->n_vocab && r->vocab[lo] == code ? (uint16_t)(lo + 1) : 0;
 }
 
-/* Numbers the pairs' article bigrams; -1 out of memory, -2 too many. */
-static int build_vocabulary(rt_rerank *r) {
-  if (!(r->vocab = malloc(r->n * sizeof *r->vocab))) return -1;
-  for (size_t i = 0; i < r->n; i++)
-    r->vocab[i] = r->pairs[i].w;
-  qsort(r->vocab, r->n, sizeof *r->vocab, by_code);
-  size_t k = 1;
-  for (size_t i = 1; i < r->n; i++)
-    if (r->vocab[i] != r->vocab[k - 1]) r->vocab[k++] = r->vocab[i];
-  r->n_vocab = k;
-  if (k > MAX_VOCABULARY) return -2;
-  r->pair_word = malloc(r->n * sizeof *r->pair_word);
-  r->weight = malloc((k + 1) * sizeof *r->weight);
-  if (!r->pair_word || !r->weight) return -1;
-  for (size_t i = 0; i < r->n; i++)
-    r->pair_word[i] = word_of(r, r->pairs[i].w);
+/* A set of bigram codes (0 = empty slot: no code is 0), for numbering the
+ * pairs' words: sorting or searching all the pairs' w took most of a
+ * handle's first search. */
+typedef struct {
+  uint32_t *code;
+  uint16_t *number;
+  size_t mask;
+  unsigned bits;
+} code_set;
+
+static size_t code_slot(const code_set *c, uint32_t code) {
+  size_t k = (size_t)(((uint64_t)code * 0x9e3779b97f4a7c15ull) >> (64 - c->bits));
+  while (c->code[k] && c->code[k] != code)
+    k = (k + 1) & c->mask;
+  return k;
+}
+
+/* The distinct w of the pairs into r->vocab (unsorted) and into c. */
+static int distinct_words(rt_rerank *r, code_set *c) {
+  c->bits = 4;
+  while (((size_t)1 << c->bits) < 2 * r->n)
+    c->bits++;
+  c->mask = ((size_t)1 << c->bits) - 1;
+  c->code = calloc(c->mask + 1, sizeof *c->code);
+  c->number = malloc((c->mask + 1) * sizeof *c->number);
+  if (!c->code || !c->number || !(r->vocab = malloc(r->n * sizeof *r->vocab))) return -1;
+  for (size_t i = 0; i < r->n; i++) {
+    size_t k = code_slot(c, r->pairs[i].w);
+    if (!c->code[k]) c->code[k] = r->vocab[r->n_vocab++] = r->pairs[i].w;
+  }
   return 0;
+}
+
+/* Numbers the pairs' article bigrams in code order; -1 out of memory, -2
+ * too many. */
+static int build_vocabulary(rt_rerank *r) {
+  code_set c = {0};
+  int rc = distinct_words(r, &c) ? -1 : r->n_vocab > MAX_VOCABULARY ? -2 : 0;
+  if (!rc) {
+    qsort(r->vocab, r->n_vocab, sizeof *r->vocab, by_code);
+    for (size_t i = 0; i < r->n_vocab; i++)
+      c.number[code_slot(&c, r->vocab[i])] = (uint16_t)(i + 1);
+    r->pair_word = malloc(r->n * sizeof *r->pair_word);
+    r->weight = malloc((r->n_vocab + 1) * sizeof *r->weight);
+    if (!r->pair_word || !r->weight) rc = -1;
+  }
+  for (size_t i = 0; !rc && i < r->n; i++)
+    r->pair_word[i] = c.number[code_slot(&c, r->pairs[i].w)];
+  free(c.code);
+  free(c.number);
+  return rc;
 }
 
 static size_t first_pair(const rt_rerank *r, uint32_t q) {
