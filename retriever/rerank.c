@@ -66,23 +66,12 @@ static int by_code(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* The code point of the ideograph at s (3-byte UTF-8), or 0; *n gets the
- * bytes to skip either way. */
-static uint32_t next_ideograph(const unsigned char *s, const unsigned char *end, size_t *n) {
-  *n = 1;
-  if (s[0] < 0xe0 || s[0] > 0xef || end - s < 3) return 0;
-  if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
-  *n = 3;
-  uint32_t cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-  return cp >= 0x4e00 && cp <= 0x9fff ? cp : 0;
-}
-
 size_t rt_bigram_codes(const char *text, size_t len, uint32_t *out, size_t cap) {
   const unsigned char *s = (const unsigned char *)text, *end = s + len;
   size_t n = 0, step;
   uint32_t prev = 0;
   while (s < end && n < cap) {
-    uint32_t cp = next_ideograph(s, end, &step);
+    uint32_t cp = rt_ideograph_at(s, end, &step);
     if (cp && prev) out[n++] = prev << 16 | cp;
     prev = cp;
     s += step;
@@ -217,7 +206,7 @@ static void scan_text(rt_rerank *r, const unsigned char *s, const unsigned char 
   size_t step;
   uint32_t prev = 0;
   for (; s < end && *n < MAX_ARTICLE_BIGRAMS; s += step) {
-    uint32_t cp = next_ideograph(s, end, &step);
+    uint32_t cp = rt_ideograph_at(s, end, &step);
     if (cp && prev && seen_add(&r->seen, prev << 16 | cp)) {
       uint16_t w = word_of(r, prev << 16 | cp);
       if (w) r->scratch[(*nw)++] = w;

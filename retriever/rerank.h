@@ -50,6 +50,11 @@ extern const double rt_rerank_lambda, rt_rerank_power;
  * line in err.  Free m->pairs. */
 int rt_pair_model_read(FILE *f, const char *name, rt_pair_model *m, char *err, size_t errlen);
 
+/* rerank_parse.c: the code point of the CJK ideograph (U+4E00..U+9FFF,
+ * 3-byte UTF-8) at s, or 0 when there is none; *n gets the bytes to skip
+ * either way.  s < end. */
+uint32_t rt_ideograph_at(const unsigned char *s, const unsigned char *end, size_t *n);
+
 /* The distinct bigrams of CJK ideographs in text[0..len), sorted, into out
  * (at most cap); returns how many.  Other characters and invalid UTF-8
  * break a run of ideographs. */

@@ -1,24 +1,27 @@
-/* Reading a reranker model file (rerank.h).  Plain C and libc only: the
- * build's generator (tools/rerank_gen.c) compiles this file too, to turn
- * data/rerank.tsv into rerank_data.c. */
+/* Reading a reranker model file, and decoding ideographs (rerank.h).
+ * Plain C and libc only: the build's generator (tools/rerank_gen.c)
+ * compiles this file too, to turn data/rerank.tsv into rerank_data.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rerank.h"
 
-/* One CJK ideograph of the BMP as UTF-8 (3 bytes), or 0. */
-static uint32_t ideograph(const unsigned char *s) {
-  if (s[0] < 0xe0 || s[0] > 0xef || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
+uint32_t rt_ideograph_at(const unsigned char *s, const unsigned char *end, size_t *n) {
+  *n = 1;
+  if (s[0] < 0xe0 || s[0] > 0xef || end - s < 3) return 0;
+  if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
+  *n = 3;
   uint32_t cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
   return cp >= 0x4e00 && cp <= 0x9fff ? cp : 0;
 }
 
 /* A field that is exactly two ideographs, coded; 0 when it is not. */
 static uint32_t bigram_field(const char *s) {
-  const unsigned char *u = (const unsigned char *)s;
-  if (strlen(s) != 6) return 0;
-  uint32_t a = ideograph(u), b = ideograph(u + 3);
+  const unsigned char *u = (const unsigned char *)s, *end = u + strlen(s);
+  size_t n1, n2;
+  if (end - u != 6) return 0;
+  uint32_t a = rt_ideograph_at(u, end, &n1), b = a ? rt_ideograph_at(u + 3, end, &n2) : 0;
   return a && b ? a << 16 | b : 0;
 }
 
