@@ -54,7 +54,9 @@ typedef struct {
   char *text;
   double score;                                   /* fused score, higher is better */
   double score_citation, score_bm25, score_dense; /* 0 when the arm missed */
-  int rank_citation, rank_bm25, rank_dense;       /* 1-based, 0 when missed */
+  /* 1-based, 0 when missed.  The BM25 arm's rank is the word-pair
+   * reranker's order (rerank.h), its score BM25's with the law prior. */
+  int rank_citation, rank_bm25, rank_dense;
 } rt_hit;
 
 /* How the arms are weighted.  Fusion is weighted reciprocal rank:

@@ -171,6 +171,22 @@ static void test_search_order(void **state) {
   assert_int_equal(got[0], 2);
   assert_int_equal(got[1], 1);
 
+  /* a second search on the same handle scores from the articles it kept */
+  {
+    rt_handle *h = rt_open(g_db, err, sizeof err);
+    assert_non_null(h);
+    rt_query rq = {.k = 10};
+    for (int round = 0; round < 2; round++) {
+      rt_result r;
+      assert_int_equal(rt_search(h, q, &rq, &r, err, sizeof err), 0);
+      assert_int_equal(r.n, 4);
+      assert_int_equal(r.hits[0].number, 2);
+      assert_int_equal(r.hits[0].rank_bm25, 1);
+      rt_result_free(&r);
+    }
+    rt_close(h);
+  }
+
   /* words quoted as written keep their rows first */
   assert_int_equal(ranking("“登记机关”对方夜不归宿，我想离婚", got, 4, &n, err, sizeof err), 0);
   assert_int_equal(got[0], 1);
