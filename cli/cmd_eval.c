@@ -12,7 +12,7 @@
 #include "retriever.h"
 
 typedef struct {
-  const char *db, *set, *kind, *dump;
+  const char *db, *set, *kind, *dump, *as_of;
   int k, folds, holdout;
   long limit;
   int max_terms;
@@ -24,13 +24,23 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: lawqa eval --db FILE --set FILE --kind KIND [--k N] [--folds N [--holdout F]]\n"
           "                  [--limit N] [--json] [--no-unresolved] [--dump FILE]\n"
+          "                  [--as-of YYYY-MM-DD]\n"
           "--folds N: also report each fold (question i is in fold i mod N + 1);\n"
           "--holdout F: score fold F alone (cross-validation of what was learned\n"
           "             on the other folds)\n"
           "--dump FILE: write each question's gold keys and ranked hits (JSON lines)\n"
+          "--as-of DATE: search and look up the laws as in force on DATE\n"
           "--max-terms N, --title-weight X, --path-weight X: override the retriever's\n"
           "             BM25 weights\n"
           "kinds: lecoqa lawbench-1-1 lawbench-3-1 lawbench-3-2 lawbench-3-3 lawbench-3-8\n");
+}
+
+/* YYYY-MM-DD with a month and day that can exist. */
+static bool is_date(const char *s) {
+  for (int i = 0; i < 10; i++)
+    if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9')) return false;
+  int month = (s[5] - '0') * 10 + (s[6] - '0'), day = (s[8] - '0') * 10 + (s[9] - '0');
+  return !s[10] && month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 static int parse_args(int argc, char **argv, eval_args *a) {
@@ -38,42 +48,64 @@ static int parse_args(int argc, char **argv, eval_args *a) {
   a->k = 100;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(o, "--json")) a->json = true;
-    else if (!strcmp(o, "--no-unresolved")) a->quiet_unresolved = true;
-    else if (!strcmp(o, "-h") || !strcmp(o, "--help")) return 1;
-    else if (!v) return -1;
-    else if (!strcmp(o, "--db")) a->db = v, i++;
-    else if (!strcmp(o, "--set")) a->set = v, i++;
-    else if (!strcmp(o, "--kind")) a->kind = v, i++;
-    else if (!strcmp(o, "--dump")) a->dump = v, i++;
-    else if (!strcmp(o, "--k")) a->k = atoi(v), i++;
-    else if (!strcmp(o, "--folds")) a->folds = atoi(v), i++;
-    else if (!strcmp(o, "--limit")) a->limit = atol(v), i++;
-    else if (!strcmp(o, "--holdout")) a->holdout = atoi(v), i++;
-    else if (!strcmp(o, "--max-terms")) a->max_terms = atoi(v), i++;
-    else if (!strcmp(o, "--title-weight")) a->title_weight = atof(v), i++;
-    else if (!strcmp(o, "--path-weight")) a->path_weight = atof(v), i++;
-    else return -1;
+    if (!strcmp(o, "--json"))
+      a->json = true;
+    else if (!strcmp(o, "--no-unresolved"))
+      a->quiet_unresolved = true;
+    else if (!strcmp(o, "-h") || !strcmp(o, "--help"))
+      return 1;
+    else if (!v)
+      return -1;
+    else if (!strcmp(o, "--db"))
+      a->db = v, i++;
+    else if (!strcmp(o, "--set"))
+      a->set = v, i++;
+    else if (!strcmp(o, "--kind"))
+      a->kind = v, i++;
+    else if (!strcmp(o, "--dump"))
+      a->dump = v, i++;
+    else if (!strcmp(o, "--as-of"))
+      a->as_of = v, i++;
+    else if (!strcmp(o, "--k"))
+      a->k = atoi(v), i++;
+    else if (!strcmp(o, "--folds"))
+      a->folds = atoi(v), i++;
+    else if (!strcmp(o, "--limit"))
+      a->limit = atol(v), i++;
+    else if (!strcmp(o, "--holdout"))
+      a->holdout = atoi(v), i++;
+    else if (!strcmp(o, "--max-terms"))
+      a->max_terms = atoi(v), i++;
+    else if (!strcmp(o, "--title-weight"))
+      a->title_weight = atof(v), i++;
+    else if (!strcmp(o, "--path-weight"))
+      a->path_weight = atof(v), i++;
+    else
+      return -1;
   }
   if (!a->db || !a->set || !a->kind || a->k < 1 || a->folds < 0 || a->limit < 0) return -1;
+  if (a->as_of && !is_date(a->as_of)) return -1;
   /* --holdout F scores fold F of --folds N alone (default N 5). */
   if (a->holdout < 0 || (a->holdout && a->holdout > (a->folds ? a->folds : 5))) return -1;
   return 0;
 }
 
 static void print_table(const ev_report *r, const eval_args *a) {
-  printf("%s: %zu questions, %zu gold references (%zu unresolved), %.1f s\n",
-         ev_kind_name(r->kind), r->n, r->n_gold, r->n_unresolved, r->seconds);
+  printf("%s: %zu questions, %zu gold references (%zu unresolved), %.1f s\n", ev_kind_name(r->kind),
+         r->n, r->n_gold, r->n_unresolved, r->seconds);
   printf("%-26s %8s", "metric", "all");
-  for (int f = 0; f < a->folds; f++) printf("   fold%-2d", f + 1);
+  for (int f = 0; f < a->folds; f++)
+    printf("   fold%-2d", f + 1);
   printf("\n");
   for (size_t m = 0; m < r->n_metrics; m++) {
     printf("%-26s %8.4f", r->names[m], ev_report_mean(r, m, -1, 0));
-    for (int f = 0; f < a->folds; f++) printf(" %8.4f", ev_report_mean(r, m, f, a->folds));
+    for (int f = 0; f < a->folds; f++)
+      printf(" %8.4f", ev_report_mean(r, m, f, a->folds));
     printf("\n");
   }
   if (!a->quiet_unresolved)
-    for (size_t i = 0; i < r->n_unresolved; i++) printf("unresolved: %s\n", r->unresolved[i]);
+    for (size_t i = 0; i < r->n_unresolved; i++)
+      printf("unresolved: %s\n", r->unresolved[i]);
 }
 
 static int print_json(const ev_report *r, const eval_args *a) {
@@ -129,7 +161,7 @@ int cmd_eval(int argc, char **argv) {
     ev_set_free(&set);
     return 1;
   }
-  ev_opts opts = {.k = a.k, .limit = (size_t)a.limit};
+  ev_opts opts = {.k = a.k, .limit = (size_t)a.limit, .as_of = a.as_of};
   rt_weights w;
   if (a.max_terms > 0 || a.title_weight > 0 || a.path_weight > 0) {
     rt_default_weights(&w);

@@ -28,14 +28,14 @@ char *ev_resolve_law(rt_handle *h, const char *name, size_t len) {
 }
 
 static int get_article(rt_handle *h, const char *law, size_t law_len, const char *label,
-                       rt_hit *out, char *why, size_t whylen) {
+                       const char *as_of, rt_hit *out, char *why, size_t whylen) {
   char *title = ev_resolve_law(h, law, law_len);
   if (!title) {
     snprintf(why, whylen, "unknown law");
     return -1;
   }
   memset(out, 0, sizeof *out);
-  int rc = rt_get_article(h, title, label, NULL, out, why, whylen);
+  int rc = rt_get_article(h, title, label, as_of, out, why, whylen);
   free(title);
   return rc == 0 ? 0 : -1;
 }
@@ -47,7 +47,7 @@ int ev_resolve_key(rt_handle *h, const char *key, uint64_t *out, char *why, size
     snprintf(why, whylen, "no article number");
     return -1;
   }
-  int rc = get_article(h, law, strlen(law), label, &hit, why, whylen);
+  int rc = get_article(h, law, strlen(law), label, NULL, &hit, why, whylen);
   if (rc == 0) {
     *out = ev_hit_key(&hit);
     rt_hit_clear(&hit);
@@ -57,8 +57,8 @@ int ev_resolve_key(rt_handle *h, const char *key, uint64_t *out, char *why, size
   return rc;
 }
 
-int ev_lookup_question(rt_handle *h, const char *question, rt_hit *out, char *why,
-                       size_t whylen) {
+int ev_lookup_question(rt_handle *h, const char *question, const char *as_of, rt_hit *out,
+                       char *why, size_t whylen) {
   const char *end = strstr(question, "的内容");
   char *head = strndup(question, end ? (size_t)(end - question) : strlen(question));
   char *law = NULL, *label = NULL;
@@ -68,7 +68,7 @@ int ev_lookup_question(rt_handle *h, const char *question, rt_hit *out, char *wh
     return -1;
   }
   if (ev_split_key(head, &law, &label))
-    rc = get_article(h, law, strlen(law), label, out, why, whylen);
+    rc = get_article(h, law, strlen(law), label, as_of, out, why, whylen);
   else
     snprintf(why, whylen, "no article number");
   free(head);
@@ -93,18 +93,21 @@ int ev_note_unresolved(ev_report *r, const char *ref, const char *why) {
 static int get_article_before(rt_handle *h, const char *text, size_t end, const char *label,
                               rt_hit *out, char *why, size_t whylen) {
   size_t from = end > 90 ? end - 90 : 0;
-  while (from < end && ((unsigned char)text[from] & 0xC0) == 0x80) from++;
+  while (from < end && ((unsigned char)text[from] & 0xC0) == 0x80)
+    from++;
   char *name = malloc(end - from + 1);
   size_t n = 0;
   if (!name) return -1;
   for (size_t i = from; i < end;) {
     size_t l = ev_utf8_len(text + i);
-    if (strncmp(text + i, "《", l) && strncmp(text + i, "》", l)) memcpy(name + n, text + i, l), n += l;
+    if (strncmp(text + i, "《", l) && strncmp(text + i, "》", l))
+      memcpy(name + n, text + i, l), n += l;
     i += l;
   }
   name[n] = 0;
-  while (n >= 3 && (!strcmp(name + n - 3, "的") || !strcmp(name + n - 3, "中"))) name[n -= 3] = 0;
-  int rc = n ? get_article(h, name, n, label, out, why, whylen) : -1;
+  while (n >= 3 && (!strcmp(name + n - 3, "的") || !strcmp(name + n - 3, "中")))
+    name[n -= 3] = 0;
+  int rc = n ? get_article(h, name, n, label, NULL, out, why, whylen) : -1;
   free(name);
   return rc;
 }
@@ -127,7 +130,7 @@ int ev_resolve_cited(rt_handle *h, const char *text, size_t len, uint64_t *out, 
     rt_hit hit;
     if (!c->law_len || c->this_law || c->article <= 0 || !label_of(c, label, sizeof label))
       continue; /* a bare 第X条 inside quoted article text is not a citation */
-    if (get_article(h, text + c->law_start, c->law_len, label, &hit, why, sizeof why) != 0 &&
+    if (get_article(h, text + c->law_start, c->law_len, label, NULL, &hit, why, sizeof why) != 0 &&
         get_article_before(h, text, c->start, label, &hit, why, sizeof why) != 0) {
       snprintf(ref, sizeof ref, "《%.*s》%s", (int)(c->law_len < 400 ? c->law_len : 400),
                text + c->law_start, label);
@@ -137,7 +140,8 @@ int ev_resolve_cited(rt_handle *h, const char *text, size_t len, uint64_t *out, 
     uint64_t key = ev_hit_key(&hit);
     rt_hit_clear(&hit);
     size_t j = 0;
-    while (j < *n && out[j] != key) j++;
+    while (j < *n && out[j] != key)
+      j++;
     if (j == *n && *n < cap) out[(*n)++] = key;
   }
   return 0;

@@ -18,10 +18,10 @@ char *ev_resolve_law(rt_handle *h, const char *name, size_t len);
 int ev_resolve_key(rt_handle *h, const char *key, uint64_t *out, char *why, size_t whylen);
 
 /* The article a LawBench 1-1 question asks for ("…XX法第N条的内容是什么？"),
- * looked up directly.  Returns 0 with out filled (rt_hit_clear it), or -1
- * with why. */
-int ev_lookup_question(rt_handle *h, const char *question, rt_hit *out, char *why,
-                       size_t whylen);
+ * looked up directly, in the version in force on as_of (NULL: current).
+ * Returns 0 with out filled (rt_hit_clear it), or -1 with why. */
+int ev_lookup_question(rt_handle *h, const char *question, const char *as_of, rt_hit *out,
+                       char *why, size_t whylen);
 
 /* Keys of the distinct articles cited with a law name in text (《X法》第N条,
  * X法第N条).  Citations that do not resolve are added to r's unresolved

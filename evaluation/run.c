@@ -41,6 +41,7 @@ static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_
   char err[256];
   rt_query q = {.k = c->opts->k > 0 ? c->opts->k : 100,
                 .law = law,
+                .as_of = c->opts->as_of,
                 .no_cases = true,
                 .weights = c->opts->weights};
   memset(res, 0, sizeof *res);
@@ -134,9 +135,13 @@ static int run_1_1(run_ctx *c, const ev_item *it) {
   rt_hit hit;
   char why[256];
   c->r->n_gold++;
-  if (ev_lookup_question(c->h, it->question, &hit, why, sizeof why) == 0) {
+  if (ev_lookup_question(c->h, it->question, c->opts->as_of, &hit, why, sizeof why) == 0) {
     set(c, 2, rouge_lawbench(hit.text, it->answer));
     set(c, 3, same_text(hit.text, it->answer));
+    if (c->opts->dump) /* which version the lookup read, and whether it matched */
+      fprintf(c->opts->dump,
+              "{\"i\":%zu,\"law\":\"%s\",\"label\":\"%s\",\"version\":\"%s\",\"exact\":%d}\n", c->i,
+              hit.law_title, hit.label, hit.version_date, same_text(hit.text, it->answer));
     rt_hit_clear(&hit);
   } else if (ev_note_unresolved(c->r, it->question, why))
     return -1;
