@@ -48,40 +48,23 @@ static int parse_args(int argc, char **argv, eval_args *a) {
   a->k = 100;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(o, "--json"))
-      a->json = true;
-    else if (!strcmp(o, "--no-unresolved"))
-      a->quiet_unresolved = true;
-    else if (!strcmp(o, "-h") || !strcmp(o, "--help"))
-      return 1;
-    else if (!v)
-      return -1;
-    else if (!strcmp(o, "--db"))
-      a->db = v, i++;
-    else if (!strcmp(o, "--set"))
-      a->set = v, i++;
-    else if (!strcmp(o, "--kind"))
-      a->kind = v, i++;
-    else if (!strcmp(o, "--dump"))
-      a->dump = v, i++;
-    else if (!strcmp(o, "--as-of"))
-      a->as_of = v, i++;
-    else if (!strcmp(o, "--k"))
-      a->k = atoi(v), i++;
-    else if (!strcmp(o, "--folds"))
-      a->folds = atoi(v), i++;
-    else if (!strcmp(o, "--limit"))
-      a->limit = atol(v), i++;
-    else if (!strcmp(o, "--holdout"))
-      a->holdout = atoi(v), i++;
-    else if (!strcmp(o, "--max-terms"))
-      a->max_terms = atoi(v), i++;
-    else if (!strcmp(o, "--title-weight"))
-      a->title_weight = atof(v), i++;
-    else if (!strcmp(o, "--path-weight"))
-      a->path_weight = atof(v), i++;
-    else
-      return -1;
+    if (!strcmp(o, "--json")) a->json = true;
+    else if (!strcmp(o, "--no-unresolved")) a->quiet_unresolved = true;
+    else if (!strcmp(o, "-h") || !strcmp(o, "--help")) return 1;
+    else if (!v) return -1;
+    else if (!strcmp(o, "--db")) a->db = v, i++;
+    else if (!strcmp(o, "--set")) a->set = v, i++;
+    else if (!strcmp(o, "--kind")) a->kind = v, i++;
+    else if (!strcmp(o, "--dump")) a->dump = v, i++;
+    else if (!strcmp(o, "--as-of")) a->as_of = v, i++;
+    else if (!strcmp(o, "--k")) a->k = atoi(v), i++;
+    else if (!strcmp(o, "--folds")) a->folds = atoi(v), i++;
+    else if (!strcmp(o, "--limit")) a->limit = atol(v), i++;
+    else if (!strcmp(o, "--holdout")) a->holdout = atoi(v), i++;
+    else if (!strcmp(o, "--max-terms")) a->max_terms = atoi(v), i++;
+    else if (!strcmp(o, "--title-weight")) a->title_weight = atof(v), i++;
+    else if (!strcmp(o, "--path-weight")) a->path_weight = atof(v), i++;
+    else return -1;
   }
   if (!a->db || !a->set || !a->kind || a->k < 1 || a->folds < 0 || a->limit < 0) return -1;
   if (a->as_of && !is_date(a->as_of)) return -1;
@@ -91,21 +74,18 @@ static int parse_args(int argc, char **argv, eval_args *a) {
 }
 
 static void print_table(const ev_report *r, const eval_args *a) {
-  printf("%s: %zu questions, %zu gold references (%zu unresolved), %.1f s\n", ev_kind_name(r->kind),
-         r->n, r->n_gold, r->n_unresolved, r->seconds);
+  printf("%s: %zu questions, %zu gold references (%zu unresolved), %.1f s\n",
+         ev_kind_name(r->kind), r->n, r->n_gold, r->n_unresolved, r->seconds);
   printf("%-26s %8s", "metric", "all");
-  for (int f = 0; f < a->folds; f++)
-    printf("   fold%-2d", f + 1);
+  for (int f = 0; f < a->folds; f++) printf("   fold%-2d", f + 1);
   printf("\n");
   for (size_t m = 0; m < r->n_metrics; m++) {
     printf("%-26s %8.4f", r->names[m], ev_report_mean(r, m, -1, 0));
-    for (int f = 0; f < a->folds; f++)
-      printf(" %8.4f", ev_report_mean(r, m, f, a->folds));
+    for (int f = 0; f < a->folds; f++) printf(" %8.4f", ev_report_mean(r, m, f, a->folds));
     printf("\n");
   }
   if (!a->quiet_unresolved)
-    for (size_t i = 0; i < r->n_unresolved; i++)
-      printf("unresolved: %s\n", r->unresolved[i]);
+    for (size_t i = 0; i < r->n_unresolved; i++) printf("unresolved: %s\n", r->unresolved[i]);
 }
 
 static int print_json(const ev_report *r, const eval_args *a) {

@@ -17,8 +17,7 @@ static bool is_blank(const char *s, size_t l) {
 }
 
 static const char *skip_answer_prefix(const char *s) {
-  while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
-    s++;
+  while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t') s++;
   if (starts(s, "答案:")) return s + strlen("答案:");
   if (starts(s, "答案：")) return s + strlen("答案：");
   return s;
@@ -39,8 +38,7 @@ char *ev_lawbench_text(const char *text) {
     }
     s += l;
   }
-  while (k && out[k - 1] == ',')
-    k--;
+  while (k && out[k - 1] == ',') k--;
   out[k] = 0;
   return out;
 }
@@ -48,8 +46,7 @@ char *ev_lawbench_text(const char *text) {
 /* Punctuation: ASCII, general punctuation (quotes, dashes), CJK symbols and
  * the full-width forms' punctuation. */
 static bool is_punct(uint32_t c) {
-  if (c < 0x80)
-    return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+  if (c < 0x80) return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
   return (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) ||
          (c >= 0xFF01 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
          (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65) || c == 0xFFFD;
@@ -97,8 +94,7 @@ size_t ev_answer_numbers(const char *answer, int *out, size_t cap) {
       s++;
     }
     size_t j = 0;
-    while (j < n && out[j] != (int)v)
-      j++;
+    while (j < n && out[j] != (int)v) j++;
     if (j == n && n < cap) out[n++] = (int)v;
   }
   return n;
@@ -106,11 +102,9 @@ size_t ev_answer_numbers(const char *answer, int *out, size_t cap) {
 
 /* Trims blanks and trailing "。" / "罪" from [s, e) and stores a copy. */
 static bool push_charge(const char *s, const char *e, char **out, size_t *n, size_t cap) {
-  while (s < e && (*s == ' ' || *s == '\r' || *s == '\t'))
-    s++;
+  while (s < e && (*s == ' ' || *s == '\r' || *s == '\t')) s++;
   for (;;) {
-    while (e > s && (e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\t'))
-      e--;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\t')) e--;
     if (e - s >= 3 && (!strncmp(e - 3, "。", 3) || !strncmp(e - 3, "罪", 3)))
       e -= 3;
     else
@@ -131,10 +125,8 @@ size_t ev_answer_charges(const char *text, char **out, size_t cap) {
   size_t n = 0;
   for (const char *p = text ? strstr(text, "罪名") : NULL; p; p = strstr(p + 1, "罪名")) {
     const char *after = p + strlen("罪名");
-    if (*after == ':')
-      s = after + 1;
-    else if (starts(after, "："))
-      s = after + strlen("：");
+    if (*after == ':') s = after + 1;
+    else if (starts(after, "：")) s = after + strlen("：");
   }
   if (!s) return 0;
   const char *end = s + strcspn(s, "\n");
@@ -153,8 +145,8 @@ size_t ev_answer_charges(const char *text, char **out, size_t cap) {
 }
 
 static bool numeral_char(const char *s, size_t *len) {
-  static const char *const cn[] = {"零", "〇", "一", "二", "两", "三", "四", "五",
-                                   "六", "七", "八", "九", "十", "百", "千"};
+  static const char *const cn[] = {"零", "〇", "一", "二", "两", "三", "四", "五", "六",
+                                   "七", "八", "九", "十", "百", "千"};
   if (*s >= '0' && *s <= '9') {
     *len = 1;
     return true;
@@ -172,15 +164,13 @@ static bool is_label(const char *s) {
   size_t l, digits = 0;
   if (!starts(s, "第")) return false;
   s += strlen("第");
-  while (numeral_char(s, &l))
-    s += l, digits++;
+  while (numeral_char(s, &l)) s += l, digits++;
   if (!digits || !starts(s, "条")) return false;
   s += strlen("条");
   if (!*s) return true;
   if (!starts(s, "之")) return false;
   s += strlen("之");
-  for (digits = 0; numeral_char(s, &l); digits++)
-    s += l;
+  for (digits = 0; numeral_char(s, &l); digits++) s += l;
   return digits && !*s;
 }
 

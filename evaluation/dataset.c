@@ -48,17 +48,14 @@ static char *read_file(const char *path, char *err, size_t errlen) {
  * and cJSON refuses it.  Outside strings, NaN becomes null. */
 static char *nan_to_null(const char *in) {
   size_t len = strlen(in), nans = 0;
-  for (const char *p = strstr(in, "NaN"); p; p = strstr(p + 3, "NaN"))
-    nans++;
+  for (const char *p = strstr(in, "NaN"); p; p = strstr(p + 3, "NaN")) nans++;
   char *out = malloc(len + nans + 1), *o = out;
   bool in_string = false;
   if (!out) return NULL;
   for (const char *p = in; *p; p++) {
     if (in_string) {
-      if (*p == '\\' && p[1])
-        *o++ = *p++;
-      else if (*p == '"')
-        in_string = false;
+      if (*p == '\\' && p[1]) *o++ = *p++;
+      else if (*p == '"') in_string = false;
     } else if (*p == '"') {
       in_string = true;
     } else if (!strncmp(p, "NaN", 3)) {
@@ -141,8 +138,7 @@ void ev_set_free(ev_set *set) {
     ev_item *it = &set->items[i];
     free(it->question);
     free(it->answer);
-    for (size_t g = 0; g < it->n_gold; g++)
-      free(it->gold_keys[g]);
+    for (size_t g = 0; g < it->n_gold; g++) free(it->gold_keys[g]);
     free(it->gold_keys);
   }
   free(set->items);

@@ -100,25 +100,25 @@ void ev_set_free(ev_set *set);
 
 typedef struct {
   ev_kind kind;
-  size_t n; /* questions scored */
+  size_t n;                           /* questions scored */
   size_t n_metrics;
-  const char *names[EV_MAX_METRICS]; /* "Recall@10" … (static strings) */
-  double *values[EV_MAX_METRICS];    /* per question, n each; mean = score */
-  char **unresolved;                 /* gold references that did not resolve */
+  const char *names[EV_MAX_METRICS];  /* "Recall@10" … (static strings) */
+  double *values[EV_MAX_METRICS];     /* per question, n each; mean = score */
+  char **unresolved;                  /* gold references that did not resolve */
   size_t n_unresolved;
-  size_t n_gold; /* gold references seen */
+  size_t n_gold;                      /* gold references seen */
   double seconds;
 } ev_report;
 
 typedef struct {
-  int k;             /* hits asked of the retriever (default 100) */
-  const char *as_of; /* YYYY-MM-DD: search and look up the law in force then (NULL: current) */
-  size_t limit;      /* score only the first limit questions (0: all) */
+  int k;           /* hits asked of the retriever (default 100) */
+  const char *as_of; /* YYYY-MM-DD: the law in force then (NULL: current) */
+  size_t limit;    /* score only the first limit questions (0: all) */
   const rt_weights *weights; /* NULL: the handle's (for experiments on fusion) */
-  int fold, folds;           /* folds > 0: score only questions i with i % folds == fold
-                                (the held-out part of a cross-validation) */
-  FILE *dump;                /* non-NULL: one JSON line per LeCoQA / 3-2 question with its
-                                gold keys and ranked hits, for studying the misses */
+  int fold, folds; /* folds > 0: score only questions i with i % folds == fold
+                      (the held-out part of a cross-validation) */
+  FILE *dump;      /* non-NULL: one JSON line per LeCoQA / 3-2 question with its
+                      gold keys and ranked hits, for studying the misses */
 } ev_opts;
 
 /* Runs every question of set through h and scores it.  Returns 0 or -1. */

@@ -40,8 +40,8 @@ static size_t lcs(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
   if (prev && cur) {
     for (size_t i = 1; i <= na; i++) {
       for (size_t j = 1; j <= nb; j++)
-        cur[j] =
-            a[i - 1] == b[j - 1] ? prev[j - 1] + 1 : (prev[j] > cur[j - 1] ? prev[j] : cur[j - 1]);
+        cur[j] = a[i - 1] == b[j - 1] ? prev[j - 1] + 1
+                                      : (prev[j] > cur[j - 1] ? prev[j] : cur[j - 1]);
       size_t *t = prev;
       prev = cur;
       cur = t;
@@ -71,8 +71,7 @@ static size_t distinct_ints(const int *a, size_t n) {
   size_t d = 0;
   for (size_t i = 0; i < n; i++) {
     size_t j = 0;
-    while (j < i && a[j] != a[i])
-      j++;
+    while (j < i && a[j] != a[i]) j++;
     if (j == i) d++;
   }
   return d;
@@ -88,8 +87,7 @@ double ev_f1_ints(const int *pred, size_t n_pred, const int *gold, size_t n_gold
   size_t hit = 0;
   for (size_t i = 0; i < n_pred; i++) {
     size_t j = 0;
-    while (j < i && pred[j] != pred[i])
-      j++;
+    while (j < i && pred[j] != pred[i]) j++;
     if (j < i) continue; /* a repeated prediction counts once */
     for (j = 0; j < n_gold; j++)
       if (gold[j] == pred[i]) {
@@ -104,8 +102,7 @@ static size_t distinct_strs(const char *const *a, size_t n) {
   size_t d = 0;
   for (size_t i = 0; i < n; i++) {
     size_t j = 0;
-    while (j < i && strcmp(a[j], a[i]))
-      j++;
+    while (j < i && strcmp(a[j], a[i])) j++;
     if (j == i) d++;
   }
   return d;
@@ -115,8 +112,7 @@ double ev_f1_strs(const char *const *pred, size_t n_pred, const char *const *gol
   size_t hit = 0;
   for (size_t i = 0; i < n_pred; i++) {
     size_t j = 0;
-    while (j < i && strcmp(pred[j], pred[i]))
-      j++;
+    while (j < i && strcmp(pred[j], pred[i])) j++;
     if (j < i) continue;
     for (j = 0; j < n_gold; j++)
       if (!strcmp(gold[j], pred[i])) {

@@ -16,7 +16,6 @@
 typedef struct rt_handle rt_handle;
 
 rt_handle *rt_open(const char *db_path, char *err, size_t errlen);
-
 /* Process-wide set-up, optional: call once while the process has a single
  * thread, before any handle is opened.  It turns off SQLite's global memory
  * statistics, whose one lock every allocation takes: two search threads
@@ -25,7 +24,8 @@ rt_handle *rt_open(const char *db_path, char *err, size_t errlen);
 int rt_init(void);
 /* Same, embedding queries with model_path instead of the model recorded in
  * the database (it must be the same model; NULL = the recorded one). */
-rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err, size_t errlen);
+rt_handle *rt_open_model(const char *db_path, const char *model_path, char *err,
+                         size_t errlen);
 void rt_close(rt_handle *h);
 
 /* Enables the dense arm with the GGUF model at model_path instead of the
@@ -38,25 +38,25 @@ int rt_attach_model(rt_handle *h, const char *model_path, char *err, size_t errl
 typedef enum { RT_ARTICLE = 0, RT_SECTION = 1, RT_CASE = 2, RT_PREAMBLE = 3 } rt_kind;
 
 typedef struct {
-  int64_t id; /* article row id, stable within a database */
+  int64_t id;           /* article row id, stable within a database */
   rt_kind kind;
-  char *law_title;    /* 中华人民共和国刑法 */
-  char *law_short;    /* 刑法 */
-  char *category;     /* 刑法, 司法解释 … */
-  char *version_date; /* date of the version this text belongs to */
-  char *repealed_on;  /* "" when in force / unknown */
-  bool expired;       /* the law is no longer in force, date unknown (the
-                       * corpus's metadata says so; see indexer.h) */
-  bool in_force;      /* in force at the query's as_of (today if none) */
+  char *law_title;      /* 中华人民共和国刑法 */
+  char *law_short;      /* 刑法 */
+  char *category;       /* 刑法, 司法解释 … */
+  char *version_date;   /* date of the version this text belongs to */
+  char *repealed_on;    /* "" when in force / unknown */
+  bool expired;         /* the law is no longer in force, date unknown (the
+                         * corpus's metadata says so; see indexer.h) */
+  bool in_force;        /* in force at the query's as_of (today if none) */
   int number, suffix;
-  char *label; /* 第二百六十四条 */
-  char *path;  /* hierarchy */
+  char *label;          /* 第二百六十四条 */
+  char *path;           /* hierarchy */
   char *text;
-  double score;                                   /* fused score, higher is better */
+  double score;         /* fused score, higher is better */
   double score_citation, score_bm25, score_dense; /* 0 when the arm missed */
-  /* 1-based, 0 when missed.  The BM25 arm's rank is the word-pair
-   * reranker's order (rerank.h), its score BM25's with the law prior. */
-  int rank_citation, rank_bm25, rank_dense;
+  int rank_citation, rank_bm25, rank_dense;       /* 1-based, 0 when missed; the BM25
+                                                   * arm's rank is the word-pair
+                                                   * reranker's order (rerank.h) */
 } rt_hit;
 
 /* How the arms are weighted.  Fusion is weighted reciprocal rank:
@@ -68,7 +68,7 @@ typedef struct {
   double w_citation, w_bm25, w_dense;
   double rrf_k;
   double bm25_title, bm25_path, bm25_text;
-  int depth; /* candidates each arm contributes (default max(k, 100)) */
+  int depth;            /* candidates each arm contributes (default max(k, 100)) */
   /* BM25 query terms: the max_terms rarest of the query's terms whose
    * document frequency is at most max_df of all rows (the rarest two are
    * kept even when all are more common).  Defaults 32 and 0.3. */
@@ -81,10 +81,10 @@ void rt_default_weights(rt_weights *w);
 void rt_set_weights(rt_handle *h, const rt_weights *w);
 
 typedef struct {
-  int k;             /* hits wanted (default 10) */
-  const char *law;   /* restrict to this law (any name form), or NULL */
-  const char *as_of; /* YYYY-MM-DD: versions in force then, or NULL = current */
-  bool no_cases;     /* exclude case documents */
+  int k;                /* hits wanted (default 10) */
+  const char *law;      /* restrict to this law (any name form), or NULL */
+  const char *as_of;    /* YYYY-MM-DD: versions in force then, or NULL = current */
+  bool no_cases;        /* exclude case documents */
   bool only_cases;
   const rt_weights *weights; /* NULL: the handle's (rt_set_weights / defaults) */
 } rt_query;
@@ -92,14 +92,14 @@ typedef struct {
 typedef struct {
   rt_hit *hits;
   size_t n;
-  bool dense_used; /* false when the database has no vectors */
-  char *note;      /* why an arm was skipped, or NULL */
+  bool dense_used;      /* false when the database has no vectors */
+  char *note;           /* why an arm was skipped, or NULL */
 } rt_result;
 
 /* Ranks articles for a query.  Articles that hold the parts of the query
  * in quotes ("…", “…”, 「…」, 『…』) as written rank first among the BM25
- * hits; when no article holds them, the note says so.  Returns 0, or -1 with a message (empty
- * query, unknown law, bad date …). */
+ * hits; when no article holds them, the note says so.  Returns 0, or -1 with a message (empty query, unknown law, bad
+ * date …). */
 int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out, char *err,
               size_t errlen);
 void rt_result_free(rt_result *r);
@@ -129,7 +129,8 @@ int rt_law_versions(rt_handle *h, const char *law, rt_law_version **out, size_t 
 void rt_law_versions_free(rt_law_version *v, size_t n);
 
 /* A case document's sections by case id (the rt_hit.id of any of them). */
-int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *err, size_t errlen);
+int rt_get_case(rt_handle *h, int64_t id, rt_hit **sections, size_t *n, char *err,
+                size_t errlen);
 void rt_hits_free(rt_hit *hits, size_t n);
 
 /* Every unit (article, section, preamble) of a law's version in force on

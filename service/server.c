@@ -75,8 +75,9 @@ typedef struct {
 static void *load_main(void *arg) {
   load_job *j = arg;
   setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), GEN_NICE); /* best effort */
-  gen_load_params lp = {
-      .n_threads = j->s->o.gen_threads, .n_ctx = 0, .huge_pages = j->s->o.gen_huge_pages};
+  gen_load_params lp = {.n_threads = j->s->o.gen_threads,
+                        .n_ctx = 0,
+                        .huge_pages = j->s->o.gen_huge_pages};
   j->s->model = gen_load(j->s->o.model_path, &lp, j->err, j->errlen);
   return NULL;
 }
@@ -86,17 +87,13 @@ static int load_model(svc *s, char *err, size_t errlen) {
   if (!s->o.model_path) return 0;
   load_job j = {s, err, errlen};
   pthread_t th;
-  if (pthread_create(&th, NULL, load_main, &j))
-    load_main(&j); /* no thread: load here */
-  else
-    pthread_join(th, NULL);
+  if (pthread_create(&th, NULL, load_main, &j)) load_main(&j); /* no thread: load here */
+  else pthread_join(th, NULL);
   if (!s->model) return -1;
   const gen_info *info = gen_model_info(s->model);
   const char *base = strrchr(s->o.model_path, '/');
   snprintf(s->model_name, sizeof s->model_name, "%s",
-           info->name && *info->name ? info->name
-           : base                    ? base + 1
-                                     : s->o.model_path);
+           info->name && *info->name ? info->name : base ? base + 1 : s->o.model_path);
   return 0;
 }
 
@@ -114,8 +111,8 @@ static void fit_fd_limit(svc *s) {
   }
   if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
     int fit = rl.rlim_cur > 320 ? (int)(rl.rlim_cur - 256) : 64;
-    fprintf(stderr, "{\"event\":\"max_conns_lowered\",\"from\":%d,\"to\":%d}\n", s->o.max_conns,
-            fit);
+    fprintf(stderr, "{\"event\":\"max_conns_lowered\",\"from\":%d,\"to\":%d}\n",
+            s->o.max_conns, fit);
     s->o.max_conns = fit;
   }
 }
@@ -136,8 +133,8 @@ static int bind_http(svc *s, char *err, size_t errlen) {
   evhttp_set_timeout(s->http, s->o.timeout_ms / 1000 + 5);
   /* Every method reaches the router, which answers 405 in JSON. */
   evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-                                          EVHTTP_REQ_PATCH);
+                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                          EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
   evhttp_set_gencb(s->http, router_dispatch, s);
   evhttp_set_bevcb(s->http, wire_new_bev, s); /* JSON for evhttp's own errors too */
   s->sock = evhttp_bind_socket_with_handle(s->http, s->o.host, (ev_uint16_t)s->o.port);
