@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "charges.h"
 #include "evaluation.h"
 #include "resolve.h"
@@ -58,22 +60,62 @@ static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_
 /* ---- dump ----------------------------------------------------------------
  * One JSON line per question: its gold keys and each hit's key, law, number,
  * category and BM25 score (after the prior), so that misses can be studied
- * and priors simulated outside the retriever. */
+ * and priors simulated outside the retriever.  Built with cJSON, so a law
+ * title with a quote or backslash still gives valid JSON.  Keys are 64-bit:
+ * written as strings, which a JSON number would round. */
 
-static void dump_line(run_ctx *c, const uint64_t *gold, size_t ng, const rt_result *res) {
-  FILE *f = c->opts->dump;
-  if (!f) return;
-  fprintf(f, "{\"i\":%zu,\"gold\":[", c->i); /* i: position among the questions scored */
-  for (size_t g = 0; g < ng; g++)
-    fprintf(f, "%s\"%llu\"", g ? "," : "", (unsigned long long)gold[g]);
-  fprintf(f, "],\"hits\":[");
-  for (size_t i = 0; i < res->n; i++) {
+/* Adds item to array; false (item freed) when either is missing. */
+static bool put(cJSON *array, cJSON *item) {
+  if (array && item && cJSON_AddItemToArray(array, item)) return true;
+  cJSON_Delete(item);
+  return false;
+}
+
+static cJSON *key_string(uint64_t key) {
+  char s[24];
+  snprintf(s, sizeof s, "%llu", (unsigned long long)key);
+  return cJSON_CreateString(s);
+}
+
+/* Writes o as one line and frees it; -1 when it could not be built. */
+static int dump_json(run_ctx *c, cJSON *o, bool ok) {
+  char *s = ok && o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  if (!s) return -1;
+  fprintf(c->opts->dump, "%s\n", s);
+  cJSON_free(s);
+  return 0;
+}
+
+static int dump_line(run_ctx *c, const uint64_t *gold, size_t ng, const rt_result *res) {
+  if (!c->opts->dump) return 0;
+  cJSON *o = cJSON_CreateObject(), *g = cJSON_CreateArray(), *hits = cJSON_CreateArray();
+  bool ok = o && cJSON_AddNumberToObject(o, "i", (double)c->i); /* position among those scored */
+  ok = ok && cJSON_AddItemToObject(o, "gold", g) && cJSON_AddItemToObject(o, "hits", hits);
+  if (!ok) cJSON_Delete(g), cJSON_Delete(hits);
+  for (size_t i = 0; ok && i < ng; i++)
+    ok = put(g, key_string(gold[i]));
+  for (size_t i = 0; ok && i < res->n; i++) {
     const rt_hit *x = &res->hits[i];
-    fprintf(f, "%s[\"%llu\",\"%s\",%d,%d,\"%s\",%.6f,%d]", i ? "," : "",
-            (unsigned long long)ev_hit_key(x), x->law_title, x->number, x->suffix, x->category,
-            x->score_bm25, x->rank_bm25);
+    cJSON *h = cJSON_CreateArray();
+    ok = put(hits, h) && put(h, key_string(ev_hit_key(x))) &&
+         put(h, cJSON_CreateString(x->law_title)) && put(h, cJSON_CreateNumber(x->number)) &&
+         put(h, cJSON_CreateNumber(x->suffix)) && put(h, cJSON_CreateString(x->category)) &&
+         put(h, cJSON_CreateNumber(x->score_bm25)) && put(h, cJSON_CreateNumber(x->rank_bm25));
   }
-  fprintf(f, "]}\n");
+  return dump_json(c, o, ok);
+}
+
+/* LawBench 1-1: which version the lookup read, and whether it matched. */
+static int dump_lookup(run_ctx *c, const rt_hit *hit, bool exact) {
+  if (!c->opts->dump) return 0;
+  cJSON *o = cJSON_CreateObject();
+  bool ok = o && cJSON_AddNumberToObject(o, "i", (double)c->i) &&
+            cJSON_AddStringToObject(o, "law", hit->law_title) &&
+            cJSON_AddStringToObject(o, "label", hit->label) &&
+            cJSON_AddStringToObject(o, "version", hit->version_date) &&
+            cJSON_AddBoolToObject(o, "exact", exact);
+  return dump_json(c, o, ok);
 }
 
 /* ---- LeCoQA ------------------------------------------------------------ */
@@ -97,10 +139,10 @@ static int run_lecoqa(run_ctx *c, const ev_item *it) {
   for (size_t m = 0; m < 5; m++)
     set(c, m, ev_recall_at(keys, nk, gold, ng, at[m]));
   set(c, 5, ev_rr_at(keys, nk, gold, ng, 100));
-  dump_line(c, gold, ng, &res);
+  int rc = dump_line(c, gold, ng, &res);
   free(keys);
   rt_result_free(&res);
-  return 0;
+  return rc;
 }
 
 /* ---- LawBench 1-1: recitation ------------------------------------------ */
@@ -137,15 +179,13 @@ static int run_1_1(run_ctx *c, const ev_item *it) {
   c->r->n_gold++;
   if (ev_lookup_question(c->h, it->question, c->opts->as_of, &hit, why, sizeof why) == 0) {
     set(c, 2, rouge_lawbench(hit.text, it->answer));
-    set(c, 3, same_text(hit.text, it->answer));
-    if (c->opts->dump) /* which version the lookup read, and whether it matched */
-      fprintf(c->opts->dump,
-              "{\"i\":%zu,\"law\":\"%s\",\"label\":\"%s\",\"version\":\"%s\",\"exact\":%d}\n", c->i,
-              hit.law_title, hit.label, hit.version_date, same_text(hit.text, it->answer));
+    bool exact = same_text(hit.text, it->answer);
+    set(c, 3, exact);
+    int rc = dump_lookup(c, &hit, exact);
     rt_hit_clear(&hit);
-  } else if (ev_note_unresolved(c->r, it->question, why))
-    return -1;
-  return 0;
+    return rc;
+  }
+  return ev_note_unresolved(c->r, it->question, why) ? -1 : 0;
 }
 
 /* ---- LawBench 3-1: articles from facts and charges --------------------- */
@@ -178,11 +218,11 @@ static int run_3_2(run_ctx *c, const ev_item *it) {
   if (!keys) return -1;
   set(c, 0, nk && keys[0] == gold);
   set(c, 1, ev_recall_at(keys, nk, &gold, 1, 10));
-  dump_line(c, &gold, 1, &res);
   set(c, 2, rouge_lawbench(res.n ? res.hits[0].text : "", it->answer));
+  int rc = dump_line(c, &gold, 1, &res);
   free(keys);
   rt_result_free(&res);
-  return 0;
+  return rc;
 }
 
 /* ---- LawBench 3-3: charges from facts ---------------------------------- */
