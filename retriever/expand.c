@@ -55,7 +55,9 @@ static bool take(const char *query, const char *phrase, bool *taken) {
   return false;
 }
 
-void rt_blank_fillers(char *s) {
+/* Overwrites each filler word in s with spaces (same length: the string
+ * is edited in place). */
+static void blank_fillers(char *s) {
   for (size_t i = 0; i < rt_fillers_len; i++) {
     size_t n = strlen(rt_fillers[i]);
     for (char *p = strstr(s, rt_fillers[i]); p; p = strstr(p + n, rt_fillers[i]))
@@ -63,7 +65,7 @@ void rt_blank_fillers(char *s) {
   }
 }
 
-char *rt_expand_query(const char *query) {
+char *rt_expand_query(const char *query, size_t *query_at) {
   size_t qlen = strlen(query);
   bool *taken = calloc(qlen + 1, sizeof *taken);
   sbuf b = {0};
@@ -74,7 +76,8 @@ char *rt_expand_query(const char *query) {
   free(taken);
   size_t at = b.s.len;
   if (ok) ok = rt_buf_put(&b.s, query, qlen);
-  if (ok) rt_blank_fillers(b.s.p + at);
+  if (ok) blank_fillers(b.s.p + at);
+  if (query_at) *query_at = at;
   if (!ok) {
     free(b.s.p);
     return NULL;

@@ -27,12 +27,10 @@ extern const size_t rt_fillers_len;
  * BM25 arm keeps only a query's first few dozen tokens; filler words of
  * the query are blanked out (after the phrases were looked up, so 怎么办 in
  * a phrase still counts).  Returns a malloc'd
- * string (a copy of query when nothing matched), NULL when out of memory. */
-char *rt_expand_query(const char *query);
-
-/* Overwrites each filler word in s with spaces (same length: the string is
- * edited in place). */
-void rt_blank_fillers(char *s);
+ * string (a copy of query when nothing matched), NULL when out of memory.
+ * *query_at, when not NULL, gets the offset where the query itself, its
+ * fillers blanked, begins in it (the word-pair reranker reads that part). */
+char *rt_expand_query(const char *query, size_t *query_at);
 
 #endif
 

@@ -12,7 +12,6 @@
 
 #include <sqlite3.h>
 
-#include "expand.h"
 #include "rerank.h"
 
 #define MAX_QUERY_BIGRAMS 256 /* distinct ones: a huge query costs no more */
@@ -163,20 +162,16 @@ static size_t first_pair(const rt_rerank *r, uint32_t q) {
   return lo;
 }
 
-/* Each word's summed weight over the query's bigrams (filler words
- * blanked); -1 when out of memory. */
-static int query_weights(rt_rerank *r, const char *query, size_t *nq) {
+/* Each word's summed weight over the query's bigrams; returns how many
+ * distinct bigrams the query has. */
+static size_t query_weights(rt_rerank *r, const char *bare) {
   uint32_t q[MAX_QUERY_BIGRAMS];
-  char *copy = strdup(query);
-  if (!copy) return -1;
-  rt_blank_fillers(copy);
-  *nq = rt_bigram_codes(copy, strlen(copy), q, MAX_QUERY_BIGRAMS);
-  free(copy);
+  size_t nq = rt_bigram_codes(bare, strlen(bare), q, MAX_QUERY_BIGRAMS);
   memset(r->weight, 0, (r->n_vocab + 1) * sizeof *r->weight);
-  for (size_t i = 0; i < *nq; i++)
+  for (size_t i = 0; i < nq; i++)
     for (size_t j = first_pair(r, q[i]); j < r->n && r->pairs[j].q == q[i]; j++)
       r->weight[r->pair_word[j]] += r->pairs[j].weight;
-  return 0;
+  return nq;
 }
 
 /* ---- articles ------------------------------------------------------------ */
@@ -311,15 +306,9 @@ static int rerank(rt_rerank *r, int64_t *ids, double *scores, size_t n, const bo
   return 0;
 }
 
-int rt_rerank_apply(rt_rerank *r, const char *query, int64_t *ids, double *scores, size_t n,
+int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen) {
-  if (!r || n < 2) return 0;
-  size_t nq = 0;
-  if (query_weights(r, query, &nq)) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  if (!nq) return 0;
+  if (!r || n < 2 || !query_weights(r, bare)) return 0;
   ranked *rk = malloc(n * sizeof *rk);
   int64_t *id2 = malloc(n * sizeof *id2);
   double *sc2 = malloc(n * sizeof *sc2);

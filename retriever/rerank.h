@@ -68,9 +68,11 @@ typedef struct rt_rerank rt_rerank;
  * 0, or -1 with a message in err (a malformed DB.rerank, out of memory). */
 int rt_rerank_open(struct sqlite3 *db, const char *db_path, rt_rerank **out, char *err,
                    size_t errlen);
-/* Re-sorts the n ranked ids and their scores in place; prefer, when not
- * NULL, marks (by id) the rows to keep ahead.  Returns 0 or -1 with err. */
-int rt_rerank_apply(rt_rerank *r, const char *query, int64_t *ids, double *scores, size_t n,
+/* Re-sorts the n ranked ids and their scores in place by the words of
+ * bare, the query with its filler words blanked (rt_expand_query gives
+ * it); prefer, when not NULL, marks (by id) the rows to keep ahead.
+ * Returns 0 or -1 with err. */
+int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen);
 void rt_rerank_close(rt_rerank *r);
 

@@ -13,7 +13,7 @@
 
 static void test_expands_colloquial_words(void **state) {
   (void)state;
-  char *q = rt_expand_query("老公打人");
+  char *q = rt_expand_query("老公打人", NULL);
   assert_non_null(q);
   assert_non_null(strstr(q, "配偶"));
   assert_non_null(strstr(q, "故意伤害"));
@@ -26,7 +26,7 @@ static void test_expands_colloquial_words(void **state) {
 static void test_longest_phrase_wins(void **state) {
   (void)state;
   /* 欠钱不还 holds 欠钱 and 不还钱 does not apply; 还款 comes from the long one. */
-  char *q = rt_expand_query("朋友欠钱不还");
+  char *q = rt_expand_query("朋友欠钱不还", NULL);
   assert_non_null(q);
   assert_non_null(strstr(q, "清偿"));
   assert_non_null(strstr(q, "逾期"));
@@ -36,22 +36,22 @@ static void test_longest_phrase_wins(void **state) {
 static void test_no_repeats_and_plain_copy(void **state) {
   (void)state;
   /* 借条 maps to 借条 and 借款: 借条 is already in the query. */
-  char *q = rt_expand_query("借条");
+  char *q = rt_expand_query("借条", NULL);
   assert_non_null(q);
   assert_null(strstr(q, "借条 "));
   assert_non_null(strstr(q, "借款"));
   free(q);
-  q = rt_expand_query("第二百六十四条");
+  q = rt_expand_query("第二百六十四条", NULL);
   assert_string_equal(q, "第二百六十四条");
   free(q);
-  q = rt_expand_query("");
+  q = rt_expand_query("", NULL);
   assert_string_equal(q, "");
   free(q);
 }
 
 static void test_fillers_blanked(void **state) {
   (void)state;
-  char *q = rt_expand_query("请问合伙合同怎么办");
+  char *q = rt_expand_query("请问合伙合同怎么办", NULL);
   assert_non_null(q);
   assert_null(strstr(q, "请问"));
   assert_null(strstr(q, "怎么办"));
@@ -64,7 +64,8 @@ static void test_fillers_blanked(void **state) {
 static void test_scenario_frame_blanked(void **state) {
   (void)state;
   char *q = rt_expand_query("场景:甲出租房屋。根据哪条法律规定，"
-                            "出租人应当维修？");
+                            "出租人应当维修？",
+                            NULL);
   assert_non_null(q);
   assert_null(strstr(q, "场景"));
   assert_null(strstr(q, "法律"));
