@@ -316,7 +316,8 @@ int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores
   if (!rk || !id2 || !sc2)
     snprintf(err, errlen, "out of memory");
   else if (rerank(r, ids, scores, n, prefer, rk))
-    snprintf(err, errlen, "reranker: cannot read an article's text");
+    snprintf(err, errlen, "reranker: reading an article: %s",
+             sqlite3_errmsg(sqlite3_db_handle(r->text)));
   else {
     for (size_t i = 0; i < n; i++) {
       id2[i] = ids[rk[i].at];
@@ -349,45 +350,45 @@ static int read_file(rt_rerank *r, const char *db_path, bool *found, char *err, 
   return rc;
 }
 
-/* How many ids of a table there can be: the largest + 1. */
-static int count_ids(sqlite3 *db, const char *sql, size_t *n) {
+/* Every version's law title, by version id; -1 on a database error, -2
+ * out of memory. */
+static int load_titles(rt_rerank *r, sqlite3 *db) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_prepare_v2(db, "SELECT max(id) FROM versions", -1, &st, NULL) != SQLITE_OK) return -1;
   int rc = sqlite3_step(st);
   sqlite3_int64 max = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
   sqlite3_finalize(st);
-  *n = max > 0 ? (size_t)max + 1 : 1;
-  return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Every version's law title, by version id; -1 on error. */
-static int load_titles(rt_rerank *r, sqlite3 *db) {
-  sqlite3_stmt *st;
-  if (count_ids(db, "SELECT max(id) FROM versions", &r->n_versions) ||
-      !(r->titles = calloc(r->n_versions, sizeof *r->titles)) ||
-      sqlite3_prepare_v2(db, "SELECT v.id, l.title FROM versions v JOIN laws l ON l.id = v.law_id",
+  if (rc != SQLITE_ROW) return -1;
+  r->n_versions = max > 0 ? (size_t)max + 1 : 1;
+  if (!(r->titles = calloc(r->n_versions, sizeof *r->titles))) return -2;
+  if (sqlite3_prepare_v2(db, "SELECT v.id, l.title FROM versions v JOIN laws l ON l.id = v.law_id",
                          -1, &st, NULL) != SQLITE_OK)
     return -1;
-  int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     sqlite3_int64 id = sqlite3_column_int64(st, 0);
     const char *title = (const char *)sqlite3_column_text(st, 1);
     if (id < 0 || (size_t)id >= r->n_versions || !title) continue;
-    if (!(r->titles[id] = strdup(title))) break;
+    if (!(r->titles[id] = strdup(title))) {
+      sqlite3_finalize(st);
+      return -2;
+    }
   }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* The database side: the article statement, the titles, the per-article
- * cache.  -1 with err set. */
-static int open_articles(rt_rerank *r, sqlite3 *db, char *err, size_t errlen) {
-  if (sqlite3_prepare_v2(db, "SELECT version_id, path, text FROM articles WHERE id = ?", -1,
-                         &r->text, NULL) != SQLITE_OK ||
-      count_ids(db, "SELECT max(id) FROM articles", &r->n_ids) || load_titles(r, db)) {
-    snprintf(err, errlen, "reranker: %s", sqlite3_errmsg(db));
+ * cache for n_ids article ids.  -1 with err set. */
+static int open_articles(rt_rerank *r, sqlite3 *db, size_t n_ids, char *err, size_t errlen) {
+  int rc = sqlite3_prepare_v2(db, "SELECT version_id, path, text FROM articles WHERE id = ?", -1,
+                              &r->text, NULL) == SQLITE_OK
+               ? load_titles(r, db)
+               : -1;
+  if (rc) {
+    snprintf(err, errlen, "reranker: %s", rc == -2 ? "out of memory" : sqlite3_errmsg(db));
     return -1;
   }
+  r->n_ids = n_ids;
   r->at = calloc(r->n_ids, sizeof *r->at);
   r->count = calloc(r->n_ids, sizeof *r->count);
   r->damp = calloc(r->n_ids, sizeof *r->damp);
@@ -398,7 +399,8 @@ static int open_articles(rt_rerank *r, sqlite3 *db, char *err, size_t errlen) {
   return 0;
 }
 
-int rt_rerank_open(sqlite3 *db, const char *db_path, rt_rerank **out, char *err, size_t errlen) {
+int rt_rerank_open(sqlite3 *db, const char *db_path, size_t n_ids, rt_rerank **out, char *err,
+                   size_t errlen) {
   *out = NULL;
   rt_rerank *r = calloc(1, sizeof *r);
   bool found;
@@ -424,7 +426,7 @@ int rt_rerank_open(sqlite3 *db, const char *db_path, rt_rerank **out, char *err,
   else if (rc)
     snprintf(err, errlen, "out of memory");
   if (rc) goto fail;
-  if (open_articles(r, db, err, errlen)) goto fail;
+  if (open_articles(r, db, n_ids, err, errlen)) goto fail;
   *out = r;
   return 0;
 fail:

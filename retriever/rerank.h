@@ -63,11 +63,12 @@ size_t rt_bigram_codes(const char *text, size_t len, uint32_t *out, size_t cap);
 struct sqlite3;
 typedef struct rt_rerank rt_rerank;
 
-/* The model for the database at db_path: DB.rerank when that file exists,
- * else the compiled-in one.  *out is NULL when reranking is off.  Returns
- * 0, or -1 with a message in err (a malformed DB.rerank, out of memory). */
-int rt_rerank_open(struct sqlite3 *db, const char *db_path, rt_rerank **out, char *err,
-                   size_t errlen);
+/* The model for the database at db_path, whose article ids are below n_ids:
+ * DB.rerank when that file exists, else the compiled-in one.  *out is NULL
+ * when reranking is off.  Returns 0, or -1 with a message in err (a
+ * malformed DB.rerank, out of memory). */
+int rt_rerank_open(struct sqlite3 *db, const char *db_path, size_t n_ids, rt_rerank **out,
+                   char *err, size_t errlen);
 /* Re-sorts the n ranked ids and their scores in place by the words of
  * bare, the query with its filler words blanked (rt_expand_query gives
  * it); prefer, when not NULL, marks (by id) the rows to keep ahead.

@@ -132,9 +132,9 @@ static int add_arm(search *s, int arm, size_t n, const double *d, const float *f
 
 /* BM25 over the expanded query's terms; with the word-pair reranker
  * (rerank.h) on, BM25's first RERANK_DEPTH rows are re-sorted by the
- * words of the query itself (bare: its fillers blanked) and the arm keeps its depth best of them.  Going
- * 500 deep rather than 100 lifted LeCoQA Recall@100 by two points in
- * cross-validation, and costs under a millisecond. */
+ * words of the query itself (bare: its fillers blanked) and the arm keeps its depth best of them.
+ * Going 500 deep rather than 100 lifted LeCoQA Recall@100 by two points in cross-validation, and
+ * costs under a millisecond. */
 static int bm25_arm(search *s, const char *bare, const rt_terms *terms) {
   size_t n = 0, want = (size_t)s->depth;
   if (s->h->rerank && want < RERANK_DEPTH) want = RERANK_DEPTH;
@@ -253,7 +253,9 @@ static int prepare(search *s, const char *query, rt_query *q) {
   }
   s->prior = s->h->prior;
   if (!s->h->rerank_loaded) {
-    if (rt_rerank_open(s->h->db, s->h->db_path, &s->h->rerank, s->err, s->errlen)) return -1;
+    if (rt_rerank_open(s->h->db, s->h->db_path, rt_bm25_rows(s->h->bm25), &s->h->rerank, s->err,
+                       s->errlen))
+      return -1;
     s->h->rerank_loaded = true;
   }
   s->filter = (rt_bm25_filter){.as_of = q->as_of,
