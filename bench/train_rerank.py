@@ -28,6 +28,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 
 import numpy as np
 
@@ -209,16 +210,24 @@ def main():
         return cache[key]
 
     lists = []  # (question bigrams, gold keys, first-stage hits) of the training questions
+    n_gold = n_found = 0
     for line in open(a.dump, encoding='utf-8'):
         d = json.loads(line)
         i = d['i']
         if a.holdout and i % a.folds == a.holdout - 1:
             continue
         q = bigram_codes(blank_fillers(questions[i], fillers))
-        gold = {int(g) for g in d['gold']} & texts.keys()
+        keys = {int(g) for g in d['gold']}
+        gold = keys & texts.keys()
+        n_gold, n_found = n_gold + len(keys), n_found + len(gold)
         if len(q) and gold:
             lists.append((q, gold, [(int(h[0]), h[5]) for h in d['hits']]))
 
+    # Gold keys are evaluation/metrics.c's ev_article_key, mirrored by
+    # fnv_key: if they stop matching, say so rather than learn from nothing.
+    if n_found < 0.9 * n_gold:
+        sys.exit('train_rerank: only %d of %d gold articles found in %s: does fnv_key still '
+                 'match ev_article_key, and is DUMP from this database?' % (n_found, n_gold, a.db))
     pc, weight = naive_bayes(lists, article, a)
     if a.epochs:
         weight = listwise(lists, article, pc, weight, a)
