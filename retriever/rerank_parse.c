@@ -2,6 +2,7 @@
  * Plain C and libc only: the build's generator (tools/rerank_gen.c)
  * compiles this file too, to turn data/rerank.tsv into rerank_data.c. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,11 +32,13 @@ static int by_pair(const void *x, const void *y) {
   return a->w < b->w ? -1 : a->w > b->w;
 }
 
+/* A finite number: nan or inf in a score would leave the ranking's sort
+ * without an order. */
 static int parse_number(const char *s, double *out) {
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (end == s || *end || errno) return -1;
+  if (end == s || *end || errno || !isfinite(v)) return -1;
   *out = v;
   return 0;
 }

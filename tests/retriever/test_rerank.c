@@ -66,6 +66,7 @@ static void test_model_errors(void **state) {
       "lambda\t0.5\nab\tcd\t1\n",        /* not ideographs */
       "lambda\t0.5\n重婚\t配偶\tabc\n",  /* no number */
       "lambda\t0.5\n重婚\t配偶\t1\tx\n", /* a fourth field */
+      "lambda\t0.5\n重婚\t配偶\tnan\n",  /* not a finite number */
       "lambda\tmany\n",                  /* a setting without a number */
       "beta\t1\n",                       /* no such setting */
   };
@@ -74,7 +75,7 @@ static void test_model_errors(void **state) {
     char err[256] = "";
     assert_int_equal(read_text(bad[i], &m, err, sizeof err), -1);
     assert_null(m.pairs);
-    assert_non_null(strstr(err, i < 5 ? "m.tsv:2:" : "m.tsv:1:"));
+    assert_non_null(strstr(err, i < 6 ? "m.tsv:2:" : "m.tsv:1:"));
   }
   rt_pair_model m;
   char err[256] = "", longline[400];
