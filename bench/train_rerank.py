@@ -15,11 +15,22 @@ each training question's first-stage candidates, scored exactly as the
 retriever scores them, with an L2 pull back toward naive Bayes (5-fold CV:
 +1.3 points Recall@10, +1.0 MRR over naive Bayes alone).
 
-usage: train_rerank.py --db DB --set train.json --dump DUMP
-                       [--holdout F --folds N] > rerank.tsv
+With --terms it learns the model's other part instead: a weight for each
+question bigram in the BM25 query (its idf is multiplied by it), from how
+often the training questions holding it have gold articles holding it,
+against how often BM25's top non-gold articles for them hold it.  Those
+weights change which 500 rows the pairs then re-sort, so they are learned
+first, and the pairs from the candidates found with them.
+
+usage: train_rerank.py --db DB --set train.json --dump DUMP --terms
+                       [--holdout F --folds N] > terms.tsv
+       train_rerank.py --db DB --set train.json --dump DUMP2
+                       [--holdout F --folds N] > pairs.tsv
+       cat terms.tsv pairs.tsv > rerank.tsv
 DUMP is `lawqa eval --kind lecoqa --dump DUMP` on the same set with the
-reranker off (an empty DB.rerank file next to the database): the
-candidates the first stage gives.  With --holdout F (1-based) the questions
+model off (an empty DB.rerank file next to the database): the candidates
+the first stage gives.  DUMP2 is the same with terms.tsv as DB.rerank.
+With --holdout F (1-based) the questions
 of fold F (i % N == F-1) are left out: 5-fold cross-validation
 (bench/eval.sh --cv).
 """
@@ -67,6 +78,64 @@ def load_fillers(here):
     words = [l.strip() for l in open(path, encoding='utf-8')
              if l.strip() and not l.startswith('#')]
     return sorted(words, key=len, reverse=True)
+
+
+def load_thesaurus(here):
+    """data/thesaurus.tsv as retriever/expand_data.c holds it: longest
+    phrase first."""
+    path = os.path.join(here, '..', 'retriever', 'data', 'thesaurus.tsv')
+    entries = []
+    for line in open(path, encoding='utf-8'):
+        line = line.rstrip('\n')
+        if line and not line.startswith('#') and '\t' in line:
+            phrase, terms = line.split('\t', 1)
+            entries.append((phrase, terms.split()))
+    return sorted(entries, key=lambda e: -len(e[0]))
+
+
+def expand_query(query, thesaurus, fillers):
+    """The text the BM25 arm takes its terms from, as retriever/expand.c
+    makes it: the statute words of the phrases found, then the question
+    with its fillers blanked."""
+    taken = [False] * len(query)
+    added = []
+    for phrase, terms in thesaurus:
+        if len(added) >= 24:
+            break
+        at = query.find(phrase)
+        while at >= 0 and any(taken[at:at + len(phrase)]):
+            at = query.find(phrase, at + 1)
+        if at < 0:
+            continue
+        taken[at:at + len(phrase)] = [True] * len(phrase)
+        added += [t for t in terms if t not in query and t not in added][:24 - len(added)]
+    return ' '.join(added) + ' ' + blank_fillers(query, fillers)
+
+
+def term_weights(lists, article, a):
+    """Each question bigram seen in at least a.min_questions questions, and
+    its weight: (gold rate + s) / (non-gold rate + s), both counted per
+    question, s smoothing toward 1, the ratio raised to a.term_power."""
+    count, pos, neg = {}, {}, {}
+    for q, gold, hits in lists:
+        golden = np.unique(np.concatenate([article(g) for g in gold]))
+        others = [article(key) for key, _ in hits if key not in gold][:a.term_negatives]
+        in_gold = np.isin(q, golden).tolist()
+        in_others = np.zeros(len(q))
+        for o in others:
+            in_others += np.isin(q, o)
+        in_others = (in_others / max(len(others), 1)).tolist()
+        for c, g, o in zip(q.tolist(), in_gold, in_others):
+            count[c] = count.get(c, 0) + 1
+            pos[c] = pos.get(c, 0) + g
+            neg[c] = neg.get(c, 0.0) + o
+    s = a.term_smoothing * sum(pos.values()) / max(sum(count.values()), 1)
+    out = {}
+    for c, n in count.items():
+        if n >= a.min_questions:
+            w = ((pos[c] + s) / (neg[c] + s)) ** a.term_power
+            out[c] = min(max(w, 0.2), 5.0)
+    return out
 
 
 def article_texts(db_path):
@@ -178,6 +247,17 @@ def listwise(lists, article, pc, nb, a):
     return theta / a.lam
 
 
+def print_terms(weights, a):
+    print('# BM25 query-term weights for retriever/rerank.c, learned by bench/train_rerank.py')
+    print('# --terms from the LeCoQA train file (cross-validated in bench/eval.sh --cv):')
+    print('# --term-negatives %d --term-smoothing %g --term-power %g --min-questions %d%s.' %
+          (a.term_negatives, a.term_smoothing, a.term_power, a.min_questions,
+           ' --holdout %d --folds %d' % (a.holdout, a.folds) if a.holdout else ''))
+    print('# term<TAB>question bigram<TAB>weight (the idf is multiplied by it)')
+    for c in sorted(weights):
+        print('term\t%s%s\t%.3f' % (chr(c >> 16), chr(c & 0xffff), weights[c]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--db', required=True)
@@ -196,10 +276,16 @@ def main():
     ap.add_argument('--rate', type=float, default=0.05)
     ap.add_argument('--sharpness', type=float, default=10)
     ap.add_argument('--list-depth', type=int, default=100)
+    ap.add_argument('--terms', action='store_true',
+                    help='learn the BM25 query terms\' weights instead of the pairs')
+    ap.add_argument('--term-negatives', type=int, default=30)
+    ap.add_argument('--term-smoothing', type=float, default=5)
+    ap.add_argument('--term-power', type=float, default=0.5)
     a = ap.parse_args()
 
     here = os.path.dirname(os.path.abspath(__file__))
     fillers = load_fillers(here)
+    thesaurus = load_thesaurus(here)
     texts = article_texts(a.db)
     questions = [x['问题'] for x in json.load(open(a.set, encoding='utf-8'))]
     cache = {}
@@ -216,7 +302,10 @@ def main():
         i = d['i']
         if a.holdout and i % a.folds == a.holdout - 1:
             continue
-        q = bigram_codes(blank_fillers(questions[i], fillers))
+        if a.terms:
+            q = bigram_codes(expand_query(questions[i], thesaurus, fillers))
+        else:
+            q = bigram_codes(blank_fillers(questions[i], fillers))
         keys = {int(g) for g in d['gold']}
         gold = keys & texts.keys()
         n_gold, n_found = n_gold + len(keys), n_found + len(gold)
@@ -228,6 +317,9 @@ def main():
     if n_found < 0.9 * n_gold:
         sys.exit('train_rerank: only %d of %d gold articles found in %s: does fnv_key still '
                  'match ev_article_key, and is DUMP from this database?' % (n_found, n_gold, a.db))
+    if a.terms:
+        print_terms(term_weights(lists, article, a), a)
+        return
     pc, weight = naive_bayes(lists, article, a)
     if a.epochs:
         weight = listwise(lists, article, pc, weight, a)

@@ -1,7 +1,8 @@
 /* libFuzzer target: the reranker's model file reader (a DB.rerank file is
  * user input) and the bigram coder, on arbitrary bytes.  Checks that a
  * model read is sorted without duplicates and holds only ideograph
- * bigrams, and that bigram codes come out sorted and distinct. */
+ * bigrams (term weights: ideograph bigrams, each once, above 0), and that
+ * bigram codes come out sorted and distinct. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (!ideographs(p->q) || !ideographs(p->w)) abort();
       if (i && (p[-1].q > p->q || (p[-1].q == p->q && p[-1].w >= p->w))) abort();
     }
+    for (size_t i = 0; i < m.n_terms; i++) {
+      const rt_term_weight *t = &m.terms[i];
+      if (!ideographs(t->q) || !(t->weight > 0) || (i && t[-1].q >= t->q)) abort();
+    }
     free(m.pairs);
-  } else if (m.pairs || m.n) {
+    free(m.terms);
+  } else if (m.pairs || m.n || m.terms || m.n_terms) {
     abort();
   }
   fclose(f);

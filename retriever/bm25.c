@@ -242,6 +242,7 @@ static int add_term(rt_bm25 *b, const rt_term *t, const double colw[3]) {
   double df = (double)t->df;
   double idf = log((b->n_docs - df + 0.5) / (df + 0.5));
   if (idf <= 0.0) idf = 1e-6;
+  idf *= t->weight;
   uint64_t row = 0;
   while (p && p < end) {
     uint64_t delta, head, title = 0, path = 0;

@@ -73,6 +73,7 @@ typedef struct {
   char *tok; /* not NUL-terminated */
   int len;
   int64_t df;
+  double weight; /* the idf is multiplied by it: rt_rerank_term_weight */
 } rt_term;
 typedef struct {
   rt_term t[RT_MAX_TOKENS];

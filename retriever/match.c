@@ -23,7 +23,7 @@ static int add_token(void *ctx, int flags, const char *tok, int len, int start, 
   char *copy = malloc((size_t)len);
   if (!copy) return -1;
   memcpy(copy, tok, (size_t)len);
-  ts->t[ts->n++] = (rt_term){copy, len, 0};
+  ts->t[ts->n++] = (rt_term){copy, len, 0, 1.0};
   return 0;
 }
 

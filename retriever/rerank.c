@@ -29,9 +29,11 @@ typedef struct {
 } seen_set;
 
 struct rt_rerank {
-  rt_pair_model file;   /* DB.rerank's pairs; file.pairs NULL for the compiled-in ones */
-  const rt_pair *pairs; /* the pairs in use, sorted by (q, w) */
+  rt_pair_model file;   /* DB.rerank's model; its arrays NULL for the compiled-in one */
+  const rt_pair *pairs; /* the pairs in use, sorted by (q, w); n 0 when not reranking */
   size_t n;
+  const rt_term_weight *terms; /* the BM25 query terms' weights, sorted by q */
+  size_t n_terms;
   double lambda, power;
 
   uint32_t *vocab; /* the distinct w of the pairs, sorted; word i is numbered i + 1 */
@@ -306,9 +308,13 @@ static int rerank(rt_rerank *r, int64_t *ids, double *scores, size_t n, const bo
   return 0;
 }
 
+bool rt_rerank_reorders(const rt_rerank *r) {
+  return r && r->n;
+}
+
 int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen) {
-  if (!r || n < 2 || !query_weights(r, bare)) return 0;
+  if (!rt_rerank_reorders(r) || n < 2 || !query_weights(r, bare)) return 0;
   ranked *rk = malloc(n * sizeof *rk);
   int64_t *id2 = malloc(n * sizeof *id2);
   double *sc2 = malloc(n * sizeof *sc2);
@@ -333,6 +339,22 @@ int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores
   return rc;
 }
 
+/* ---- term weights ------------------------------------------------------ */
+
+double rt_rerank_term_weight(const rt_rerank *r, const char *tok, size_t len) {
+  uint32_t code;
+  if (!r || !r->n_terms || len != 6 || rt_bigram_codes(tok, len, &code, 1) != 1) return 1.0;
+  size_t lo = 0, hi = r->n_terms;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r->terms[mid].q < code)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < r->n_terms && r->terms[lo].q == code ? r->terms[lo].weight : 1.0;
+}
+
 /* ---- the model -------------------------------------------------------- */
 
 static int read_file(rt_rerank *r, const char *db_path, bool *found, char *err, size_t errlen) {
@@ -345,6 +367,8 @@ static int read_file(rt_rerank *r, const char *db_path, bool *found, char *err, 
   fclose(f);
   r->pairs = r->file.pairs;
   r->n = r->file.n;
+  r->terms = r->file.terms;
+  r->n_terms = r->file.n_terms;
   r->lambda = r->file.lambda;
   r->power = r->file.power;
   return rc;
@@ -412,11 +436,18 @@ int rt_rerank_open(sqlite3 *db, const char *db_path, size_t n_ids, rt_rerank **o
   if (!found) {
     r->pairs = rt_rerank_pairs;
     r->n = rt_rerank_pairs_len;
+    r->terms = rt_rerank_terms;
+    r->n_terms = rt_rerank_terms_len;
     r->lambda = rt_rerank_lambda;
     r->power = rt_rerank_power;
   }
-  if (!r->n || r->lambda == 0) { /* off */
+  if (r->lambda == 0) r->n = 0; /* the pairs would move nothing */
+  if (!r->n && !r->n_terms) {   /* off */
     rt_rerank_close(r);
+    return 0;
+  }
+  if (!r->n) { /* term weights only: no article is read */
+    *out = r;
     return 0;
   }
   int rc = build_vocabulary(r);
@@ -448,5 +479,6 @@ void rt_rerank_close(rt_rerank *r) {
   free(r->pair_word);
   free(r->weight);
   free(r->file.pairs);
+  free(r->file.terms);
   free(r);
 }

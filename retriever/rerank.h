@@ -14,10 +14,18 @@
  * text; the arm is re-sorted by it.  Rows that
  * hold the query's quoted phrases stay ahead of the rest.
  *
- * The pairs are compiled in (data/rerank.tsv, turned into rerank_data.c by
+ * The same model file also weighs the BM25 arm's query terms before the
+ * candidates are found: a question bigram that the training questions'
+ * gold articles hold more often than the articles BM25 wrongly ranked high
+ * for them counts more (法定, 离婚), one they seldom hold counts less (公司
+ * in a question about one's employer, 别人, 东西).  The reranker can only
+ * re-sort the 500 rows BM25 found; the term weights change which rows
+ * those are.
+ *
+ * The model is compiled in (data/rerank.tsv, turned into rerank_data.c by
  * tools/rerank_gen.c at build time); a file named DB.rerank next to the
- * database replaces them (cross-validation writes one per fold), and an
- * empty one turns reranking off. */
+ * database replaces it (cross-validation writes one per fold), and an
+ * empty one turns reranking and term weights off. */
 #ifndef LAWQA_RT_RERANK_H
 #define LAWQA_RT_RERANK_H
 
@@ -33,21 +41,32 @@ typedef struct {
   float weight;
 } rt_pair;
 
+/* A question bigram's weight in the BM25 arm: its idf is multiplied by it. */
+typedef struct {
+  uint32_t q;
+  float weight; /* > 0 */
+} rt_term_weight;
+
 typedef struct {
   rt_pair *pairs; /* sorted by (q, w), no duplicates */
   size_t n;
+  rt_term_weight *terms; /* sorted by q, no duplicates */
+  size_t n_terms;
   double lambda, power;
 } rt_pair_model;
 
 /* rerank_data.c, generated from data/rerank.tsv. */
 extern const rt_pair rt_rerank_pairs[];
 extern const size_t rt_rerank_pairs_len;
+extern const rt_term_weight rt_rerank_terms[];
+extern const size_t rt_rerank_terms_len;
 extern const double rt_rerank_lambda, rt_rerank_power;
 
 /* rerank_parse.c: reads the lines of a model file ("lambda<TAB>x",
- * "power<TAB>x", "q<TAB>w<TAB>weight", # comments) into *m, sorted.  A file
- * without pairs gives m->n 0.  Returns 0, or -1 with a message naming the
- * line in err.  Free m->pairs. */
+ * "power<TAB>x", "term<TAB>q<TAB>weight", "q<TAB>w<TAB>weight", #
+ * comments) into *m, sorted.  A file without pairs gives m->n 0, without
+ * terms m->n_terms 0.  Returns 0, or -1 with a message naming the line in
+ * err.  Free m->pairs and m->terms. */
 int rt_pair_model_read(FILE *f, const char *name, rt_pair_model *m, char *err, size_t errlen);
 
 /* rerank_parse.c: the code point of the CJK ideograph (U+4E00..U+9FFF,
@@ -65,8 +84,9 @@ typedef struct rt_rerank rt_rerank;
 
 /* The model for the database at db_path, whose article ids are below n_ids:
  * DB.rerank when that file exists, else the compiled-in one.  *out is NULL
- * when reranking is off.  Returns 0, or -1 with a message in err (a
- * malformed DB.rerank, out of memory). */
+ * when the model has neither pairs (with lambda != 0) nor term weights.
+ * Returns 0, or -1 with a message in err (a malformed DB.rerank, out of
+ * memory). */
 int rt_rerank_open(struct sqlite3 *db, const char *db_path, size_t n_ids, rt_rerank **out,
                    char *err, size_t errlen);
 /* Re-sorts the n ranked ids and their scores in place by the words of
@@ -75,6 +95,11 @@ int rt_rerank_open(struct sqlite3 *db, const char *db_path, size_t n_ids, rt_rer
  * Returns 0 or -1 with err. */
 int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen);
+/* Whether rt_rerank_apply re-sorts anything: the model has pairs. */
+bool rt_rerank_reorders(const rt_rerank *r);
+/* The weight of a BM25 query term (tok[0..len), not NUL-terminated): the
+ * model's for a bigram it lists, else 1.  r may be NULL. */
+double rt_rerank_term_weight(const rt_rerank *r, const char *tok, size_t len);
 void rt_rerank_close(rt_rerank *r);
 
 #endif

@@ -137,7 +137,7 @@ static int add_arm(search *s, int arm, size_t n, const double *d, const float *f
  * costs under a millisecond. */
 static int bm25_arm(search *s, const char *bare, const rt_terms *terms) {
   size_t n = 0, want = (size_t)s->depth;
-  if (s->h->rerank && want < RERANK_DEPTH) want = RERANK_DEPTH;
+  if (rt_rerank_reorders(s->h->rerank) && want < RERANK_DEPTH) want = RERANK_DEPTH;
   if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &s->filter, s->ids, s->bm25_scores, want, &n,
                      s->err, s->errlen) ||
       rt_rerank_apply(s->h->rerank, bare, s->ids, s->bm25_scores,
@@ -322,6 +322,8 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
     snprintf(err, errlen, "out of memory");
     goto done;
   }
+  for (int i = 0; i < terms.n; i++) /* the learned model's (rerank.h) */
+    terms.t[i].weight = rt_rerank_term_weight(h->rerank, terms.t[i].tok, (size_t)terms.t[i].len);
   if (terms.n && bm25_arm(&s, expanded + bare_at, &terms)) goto done;
   if (h->dense) {
     if (dense_arm(&s, query)) goto done;

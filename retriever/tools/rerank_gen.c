@@ -18,6 +18,11 @@ static int write_model(const rt_pair_model *m, FILE *out) {
     fprintf(out, "{0x%08xu,0x%08xu,%.8ef},\n", (unsigned)m->pairs[i].q, (unsigned)m->pairs[i].w,
             (double)m->pairs[i].weight);
   fprintf(out, "{0,0,0}};\n");
+  fprintf(out, "const size_t rt_rerank_terms_len = %zu;\n", m->n_terms);
+  fprintf(out, "const rt_term_weight rt_rerank_terms[] = {\n");
+  for (size_t i = 0; i < m->n_terms; i++)
+    fprintf(out, "{0x%08xu,%.8ef},\n", (unsigned)m->terms[i].q, (double)m->terms[i].weight);
+  fprintf(out, "{0,0}};\n");
   return ferror(out) ? -1 : 0;
 }
 
@@ -43,6 +48,7 @@ int main(int argc, char **argv) {
   if (!out) {
     perror(argv[2]);
     free(m.pairs);
+    free(m.terms);
     return 1;
   }
   rc = write_model(&m, out);
@@ -52,5 +58,6 @@ int main(int argc, char **argv) {
     rc = 1;
   }
   free(m.pairs);
+  free(m.terms);
   return rc;
 }

@@ -36,7 +36,7 @@ static int oracle_token(void *ctx, int flags, const char *tok, int len, int star
   if (!df) return 0; /* FTS5 matches nothing for it either */
   char *copy = malloc((size_t)len);
   memcpy(copy, tok, (size_t)len);
-  ts->t[ts->n++] = (rt_term){copy, len, df};
+  ts->t[ts->n++] = (rt_term){copy, len, df, 1.0};
   return 0;
 }
 

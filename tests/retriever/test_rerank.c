@@ -1,7 +1,8 @@
-/* The word-pair reranker: its model file reader, its bigrams, and what it
- * does to a search — a learned pair lifts an article BM25 ranks second,
- * quoted phrases still come first, an empty DB.rerank turns it off and a
- * malformed one is a clear error. */
+/* The learned model of the BM25 arm: its file reader, its bigrams, and
+ * what it does to a search — a learned pair lifts an article BM25 ranks
+ * second, a term's weight changes what BM25 finds first, quoted phrases
+ * still come first, an empty DB.rerank turns it off and a malformed one is
+ * a clear error. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +57,20 @@ static void test_model_read(void **state) {
   assert_int_equal(read_text("", &m, err, sizeof err), 0);
   assert_int_equal(m.n, 0);
   assert_null(m.pairs);
+  assert_int_equal(m.n_terms, 0);
+  assert_null(m.terms);
+
+  /* term weights, in any order among the pairs, sorted by bigram */
+  assert_int_equal(
+      read_text("term\t离婚\t1.5\n重婚\t配偶\t1\nterm\t同居\t0.5\n", &m, err, sizeof err), 0);
+  assert_int_equal(m.n, 1);
+  assert_int_equal(m.n_terms, 2);
+  assert_int_equal(m.terms[0].q, code("同居")); /* U+540C before U+79BB */
+  assert_true(m.terms[0].weight == 0.5f);
+  assert_int_equal(m.terms[1].q, code("离婚"));
+  assert_true(m.terms[1].weight == 1.5f);
+  free(m.pairs);
+  free(m.terms);
 }
 
 static void test_model_errors(void **state) {
@@ -67,6 +82,11 @@ static void test_model_errors(void **state) {
       "lambda\t0.5\n重婚\t配偶\tabc\n",  /* no number */
       "lambda\t0.5\n重婚\t配偶\t1\tx\n", /* a fourth field */
       "lambda\t0.5\n重婚\t配偶\tnan\n",  /* not a finite number */
+      "lambda\t0.5\nterm\t离婚\t0\n",    /* a term weight of 0 */
+      "lambda\t0.5\nterm\t离婚\t-1\n",   /* a negative one */
+      "lambda\t0.5\nterm\t离婚了\t1\n",  /* not a bigram */
+      "lambda\t0.5\nterm\t离婚\tinf\n",  /* not finite */
+      "lambda\t0.5\nterm\t离婚\n",       /* no weight */
       "lambda\tmany\n",                  /* a setting without a number */
       "beta\t1\n",                       /* no such setting */
   };
@@ -75,7 +95,7 @@ static void test_model_errors(void **state) {
     char err[256] = "";
     assert_int_equal(read_text(bad[i], &m, err, sizeof err), -1);
     assert_null(m.pairs);
-    assert_non_null(strstr(err, i < 6 ? "m.tsv:2:" : "m.tsv:1:"));
+    assert_non_null(strstr(err, i < 11 ? "m.tsv:2:" : "m.tsv:1:"));
   }
   rt_pair_model m;
   char err[256] = "", longline[400];
@@ -84,6 +104,9 @@ static void test_model_errors(void **state) {
   assert_int_equal(read_text(longline, &m, err, sizeof err), -1);
   assert_int_equal(read_text("重婚\t配偶\t1\n重婚\t配偶\t2\n", &m, err, sizeof err), -1);
   assert_non_null(strstr(err, "twice"));
+  assert_int_equal(read_text("term\t离婚\t1\nterm\t离婚\t2\n", &m, err, sizeof err), -1);
+  assert_non_null(strstr(err, "a term is listed twice"));
+  assert_null(m.terms);
 }
 
 static void test_bigram_codes(void **state) {
@@ -208,12 +231,47 @@ static void test_search_order(void **state) {
   assert_int_equal(n, 4);
 }
 
+/* A term's weight scales its idf in the BM25 arm, so it changes which
+ * rows BM25 finds first, not only their order among themselves. */
+static void test_term_weights(void **state) {
+  (void)state;
+  int got[4];
+  size_t n;
+  char err[512] = "";
+  const char *q = "收养 继承"; /* one article each, equally rare */
+
+  write_model("");
+  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(got[0], 4); /* 继承 twice (被继承人) */
+  assert_int_equal(got[1], 3);
+
+  write_model("term\t继承\t0.2\n"); /* terms only: nothing is re-sorted */
+  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(got[0], 3);
+  assert_int_equal(got[1], 4);
+
+  write_model("term\t收养\t0.2\nterm\t继承\t3\n");
+  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
+  assert_int_equal(got[0], 4);
+
+  write_model("term\t继承\t0\n");
+  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), -1);
+  assert_non_null(strstr(err, ".rerank:1:"));
+
+  char path[700];
+  snprintf(path, sizeof path, "%s.rerank", g_db);
+  assert_int_equal(remove(path), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_model_read),
       cmocka_unit_test(test_model_errors),
       cmocka_unit_test(test_bigram_codes),
       cmocka_unit_test_setup_teardown(test_search_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_term_weights, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
