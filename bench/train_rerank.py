@@ -270,6 +270,8 @@ def main():
     ap.add_argument('--min-questions', type=int, default=3)
     ap.add_argument('--lambda', dest='lam', type=float, default=0.05)
     ap.add_argument('--power', type=float, default=0.75)
+    ap.add_argument('--neighbour', type=float, default=0.1,
+                    help='share of the best neighbouring candidate\'s score an article gets')
     ap.add_argument('--epochs', type=int, default=60,
                     help='listwise refinement of the naive-Bayes weights (0: none)')
     ap.add_argument('--l2', type=float, default=10, help='pull back toward naive Bayes')
@@ -330,9 +332,11 @@ def main():
           (a.negatives, a.min_questions, a.epochs, a.l2,
            ' --holdout %d --folds %d' % (a.holdout, a.folds) if a.holdout else ''))
     print('# question bigram<TAB>article bigram<TAB>weight; lambda and power set how')
-    print('# the summed weights join the BM25 score.')
+    print('# the summed weights join the BM25 score, neighbour what an article gets')
+    print('# of its best-scoring neighbour\'s (retriever/rerank.h).')
     print('lambda\t%g' % a.lam)
     print('power\t%g' % a.power)
+    print('neighbour\t%g' % a.neighbour)
     for code, w in zip(pc.tolist(), weight.tolist()):
         q, t = code >> 32, code & 0xffffffff
         print('%s%s\t%s%s\t%.3f' % (chr(q >> 16), chr(q & 0xffff), chr(t >> 16), chr(t & 0xffff), w))

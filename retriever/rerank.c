@@ -28,13 +28,20 @@ typedef struct {
   uint32_t now;
 } seen_set;
 
+/* Where an article stands: its version and its number (100000 * kind +
+ * number, so that articles and appendix items are not neighbours). */
+typedef struct {
+  int64_t version;
+  int64_t number;
+} place;
+
 struct rt_rerank {
   rt_pair_model file;   /* DB.rerank's model; its arrays NULL for the compiled-in one */
   const rt_pair *pairs; /* the pairs in use, sorted by (q, w); n 0 when not reranking */
   size_t n;
   const rt_term_weight *terms; /* the BM25 query terms' weights, sorted by q */
   size_t n_terms;
-  double lambda, power;
+  double lambda, power, neighbour;
 
   uint32_t *vocab; /* the distinct w of the pairs, sorted; word i is numbered i + 1 */
   size_t n_vocab;
@@ -54,6 +61,7 @@ struct rt_rerank {
   uint32_t *at;
   uint16_t *count;
   float *damp;
+  place *where; /* each article's version and number, once read */
   size_t n_ids;
 
   seen_set seen;
@@ -214,15 +222,19 @@ static void scan_text(rt_rerank *r, const unsigned char *s, const unsigned char 
 }
 
 /* Reads an article (law title, path, text): its words into r->scratch,
- * *damp = distinct bigrams ^ power.  -1 on a database error. */
-static int read_article(rt_rerank *r, int64_t id, size_t *nw, float *damp) {
+ * *damp = distinct bigrams ^ power, *at where it stands.  -1 on a
+ * database error. */
+static int read_article(rt_rerank *r, int64_t id, size_t *nw, float *damp, place *at) {
   size_t n = 0;
   *nw = 0;
+  *at = (place){-1, 0};
   seen_next(&r->seen);
   sqlite3_bind_int64(r->text, 1, id);
   int rc = sqlite3_step(r->text);
   if (rc == SQLITE_ROW) {
     sqlite3_int64 version = sqlite3_column_int64(r->text, 0);
+    *at = (place){version,
+                  100000 * sqlite3_column_int64(r->text, 4) + sqlite3_column_int64(r->text, 3)};
     const char *title = version >= 0 && (size_t)version < r->n_versions ? r->titles[version] : NULL;
     if (title)
       scan_text(r, (const unsigned char *)title, (const unsigned char *)title + strlen(title), &n,
@@ -238,7 +250,7 @@ static int read_article(rt_rerank *r, int64_t id, size_t *nw, float *damp) {
 }
 
 /* Keeps scratch's nw words as article id's, when there is room. */
-static void cache_article(rt_rerank *r, int64_t id, size_t nw, float damp) {
+static void cache_article(rt_rerank *r, int64_t id, size_t nw, float damp, place at) {
   if (r->n_words + nw > MAX_CACHED_WORDS) return;
   if (r->n_words + nw > r->cap_words) {
     size_t cap = r->cap_words ? r->cap_words : 65536;
@@ -253,12 +265,14 @@ static void cache_article(rt_rerank *r, int64_t id, size_t nw, float damp) {
   r->at[id] = (uint32_t)r->n_words + 1;
   r->count[id] = (uint16_t)nw;
   r->damp[id] = damp;
+  r->where[id] = at;
   r->n_words += nw;
 }
 
 /* The pairs' support for one article: its words' weights, summed and
- * damped by how many distinct bigrams it has.  -1 on a database error. */
-static int article_support(rt_rerank *r, int64_t id, double *out) {
+ * damped by how many distinct bigrams it has; *at where it stands.  -1 on
+ * a database error. */
+static int article_support(rt_rerank *r, int64_t id, double *out, place *at) {
   bool indexed = id >= 0 && (size_t)id < r->n_ids;
   const uint16_t *words = r->scratch;
   size_t nw;
@@ -267,9 +281,10 @@ static int article_support(rt_rerank *r, int64_t id, double *out) {
     words = r->words + (r->at[id] - 1);
     nw = r->count[id];
     damp = r->damp[id];
+    *at = r->where[id];
   } else {
-    if (read_article(r, id, &nw, &damp)) return -1;
-    if (indexed) cache_article(r, id, nw, damp);
+    if (read_article(r, id, &nw, &damp, at)) return -1;
+    if (indexed) cache_article(r, id, nw, damp, *at);
   }
   double sum = 0;
   for (size_t i = 0; i < nw; i++)
@@ -286,6 +301,13 @@ typedef struct {
   bool preferred;
 } ranked;
 
+/* A row for the neighbour bonus: where it stands, its score, its ranked. */
+typedef struct {
+  place where;
+  double score;
+  ranked *row;
+} placed;
+
 static int by_rerank(const void *a, const void *b) {
   const ranked *x = a, *y = b;
   if (x->preferred != y->preferred) return x->preferred ? -1 : 1;
@@ -293,17 +315,53 @@ static int by_rerank(const void *a, const void *b) {
   return x->at < y->at ? -1 : x->at > y->at;
 }
 
+static int by_place(const void *a, const void *b) {
+  const placed *x = a, *y = b;
+  if (x->where.version != y->where.version) return x->where.version < y->where.version ? -1 : 1;
+  if (x->where.number != y->where.number) return x->where.number < y->where.number ? -1 : 1;
+  return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static bool near(const placed *a, const placed *b) {
+  return a->where.version == b->where.version &&
+         llabs(a->where.number - b->where.number) <= RT_NEIGHBOUR_WINDOW;
+}
+
+/* The best score among p[j]'s neighbours (p sorted by place: they are the
+ * rows either side of it), 0 when none scores above 0: a neighbour can
+ * only help.  Rows of the same number (之一 articles) are not neighbours. */
+static double best_neighbour(const placed *p, size_t n, size_t j) {
+  double best = 0;
+  for (size_t k = j; k > 0 && near(&p[k - 1], &p[j]); k--)
+    if (p[k - 1].where.number != p[j].where.number && p[k - 1].score > best) best = p[k - 1].score;
+  for (size_t k = j + 1; k < n && near(&p[k], &p[j]); k++)
+    if (p[k].where.number != p[j].where.number && p[k].score > best) best = p[k].score;
+  return best;
+}
+
+/* Adds r->neighbour times each row's best neighbour score; p holds the
+ * rows' places (and is sorted here). */
+static void add_neighbours(const rt_rerank *r, placed *p, size_t n) {
+  qsort(p, n, sizeof *p, by_place);
+  for (size_t j = 0; j < n; j++) /* scores are read from p, so rk can change */
+    if (p[j].where.version >= 0) p[j].row->score += r->neighbour * best_neighbour(p, n, j);
+}
+
+/* -1 on a database error. */
 static int rerank(rt_rerank *r, int64_t *ids, double *scores, size_t n, const bool *prefer,
-                  ranked *rk) {
+                  ranked *rk, placed *p) {
   double best = 0;
   for (size_t i = 0; i < n; i++)
     if (scores[i] > best) best = scores[i];
   if (best <= 0) best = 1;
   for (size_t i = 0; i < n; i++) {
     double support;
-    if (article_support(r, ids[i], &support)) return -1;
+    if (article_support(r, ids[i], &support, &p[i].where)) return -1;
     rk[i] = (ranked){scores[i] / best + r->lambda * support, i, prefer && prefer[ids[i]]};
+    p[i].score = rk[i].score;
+    p[i].row = &rk[i];
   }
+  if (r->neighbour != 0) add_neighbours(r, p, n);
   qsort(rk, n, sizeof *rk, by_rerank);
   return 0;
 }
@@ -318,10 +376,11 @@ int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores
   ranked *rk = malloc(n * sizeof *rk);
   int64_t *id2 = malloc(n * sizeof *id2);
   double *sc2 = malloc(n * sizeof *sc2);
+  placed *p = malloc(n * sizeof *p);
   int rc = -1;
-  if (!rk || !id2 || !sc2)
+  if (!rk || !id2 || !sc2 || !p)
     snprintf(err, errlen, "out of memory");
-  else if (rerank(r, ids, scores, n, prefer, rk))
+  else if (rerank(r, ids, scores, n, prefer, rk, p))
     snprintf(err, errlen, "reranker: reading an article: %s",
              sqlite3_errmsg(sqlite3_db_handle(r->text)));
   else {
@@ -336,6 +395,7 @@ int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores
   free(rk);
   free(id2);
   free(sc2);
+  free(p);
   return rc;
 }
 
@@ -371,6 +431,7 @@ static int read_file(rt_rerank *r, const char *db_path, bool *found, char *err, 
   r->n_terms = r->file.n_terms;
   r->lambda = r->file.lambda;
   r->power = r->file.power;
+  r->neighbour = r->file.neighbour;
   return rc;
 }
 
@@ -404,8 +465,9 @@ static int load_titles(rt_rerank *r, sqlite3 *db) {
 /* The database side: the article statement, the titles, the per-article
  * cache for n_ids article ids.  -1 with err set. */
 static int open_articles(rt_rerank *r, sqlite3 *db, size_t n_ids, char *err, size_t errlen) {
-  int rc = sqlite3_prepare_v2(db, "SELECT version_id, path, text FROM articles WHERE id = ?", -1,
-                              &r->text, NULL) == SQLITE_OK
+  int rc = sqlite3_prepare_v2(
+               db, "SELECT version_id, path, text, number, kind FROM articles WHERE id = ?", -1,
+               &r->text, NULL) == SQLITE_OK
                ? load_titles(r, db)
                : -1;
   if (rc) {
@@ -416,7 +478,8 @@ static int open_articles(rt_rerank *r, sqlite3 *db, size_t n_ids, char *err, siz
   r->at = calloc(r->n_ids, sizeof *r->at);
   r->count = calloc(r->n_ids, sizeof *r->count);
   r->damp = calloc(r->n_ids, sizeof *r->damp);
-  if (!r->at || !r->count || !r->damp) {
+  r->where = calloc(r->n_ids, sizeof *r->where);
+  if (!r->at || !r->count || !r->damp || !r->where) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
@@ -440,6 +503,7 @@ int rt_rerank_open(sqlite3 *db, const char *db_path, size_t n_ids, rt_rerank **o
     r->n_terms = rt_rerank_terms_len;
     r->lambda = rt_rerank_lambda;
     r->power = rt_rerank_power;
+    r->neighbour = rt_rerank_neighbour;
   }
   if (r->lambda == 0) r->n = 0; /* the pairs would move nothing */
   if (!r->n && !r->n_terms) {   /* off */
@@ -475,6 +539,7 @@ void rt_rerank_close(rt_rerank *r) {
   free(r->at);
   free(r->count);
   free(r->damp);
+  free(r->where);
   free(r->vocab);
   free(r->pair_word);
   free(r->weight);

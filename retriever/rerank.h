@@ -11,8 +11,12 @@
  *
  * summed over the query's distinct bigrams q (filler words blanked) and
  * the distinct bigrams w of the article's law title, hierarchy path and
- * text; the arm is re-sorted by it.  Rows that
- * hold the query's quoted phrases stay ahead of the rest.
+ * text.  Questions often need a few articles that stand together (离婚 and
+ * the division of property after it), so each candidate then gets
+ * neighbour times the best of those scores among the candidates of its
+ * law's version numbered within RT_NEIGHBOUR_WINDOW of it.  The arm is
+ * re-sorted by the sum.  Rows that hold the query's quoted phrases stay
+ * ahead of the rest.
  *
  * The same model file also weighs the BM25 arm's query terms before the
  * candidates are found: a question bigram that the training questions'
@@ -34,6 +38,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define RT_NEIGHBOUR_WINDOW 2 /* articles either side that count as neighbours */
+
 /* A bigram is coded as first code point << 16 | second; both are CJK
  * ideographs of the Basic Multilingual Plane. */
 typedef struct {
@@ -53,6 +59,7 @@ typedef struct {
   rt_term_weight *terms; /* sorted by q, no duplicates */
   size_t n_terms;
   double lambda, power;
+  double neighbour; /* 0 when the file does not set it */
 } rt_pair_model;
 
 /* rerank_data.c, generated from data/rerank.tsv. */
@@ -60,10 +67,10 @@ extern const rt_pair rt_rerank_pairs[];
 extern const size_t rt_rerank_pairs_len;
 extern const rt_term_weight rt_rerank_terms[];
 extern const size_t rt_rerank_terms_len;
-extern const double rt_rerank_lambda, rt_rerank_power;
+extern const double rt_rerank_lambda, rt_rerank_power, rt_rerank_neighbour;
 
 /* rerank_parse.c: reads the lines of a model file ("lambda<TAB>x",
- * "power<TAB>x", "term<TAB>q<TAB>weight", "q<TAB>w<TAB>weight", #
+ * "power<TAB>x", "neighbour<TAB>x", "term<TAB>q<TAB>weight", "q<TAB>w<TAB>weight", #
  * comments) into *m, sorted.  A file without pairs gives m->n 0, without
  * terms m->n_terms 0.  Returns 0, or -1 with a message naming the line in
  * err.  Free m->pairs and m->terms. */

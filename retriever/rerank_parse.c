@@ -83,6 +83,7 @@ static int read_line(char *line, rt_pair_model *m, size_t cap[2]) {
     if (!f[1]) return -1;
     if (!strcmp(f[0], "lambda")) return parse_number(f[1], &m->lambda);
     if (!strcmp(f[0], "power")) return parse_number(f[1], &m->power);
+    if (!strcmp(f[0], "neighbour")) return parse_number(f[1], &m->neighbour);
     return -1;
   }
   if (!strcmp(f[0], "term")) return read_term(f[1], f[2], m, &cap[1]);
@@ -115,10 +116,11 @@ int rt_pair_model_read(FILE *f, const char *name, rt_pair_model *m, char *err, s
   if (!rc && ferror(f))
     snprintf(err, errlen, "%s: read error", name), rc = -3;
   else if (rc == -1)
-    snprintf(err, errlen,
-             "%s:%zu: want \"lambda|power<TAB>number\", \"term<TAB>bigram<TAB>weight > 0\" or "
-             "\"bigram<TAB>bigram<TAB>weight\"",
-             name, no);
+    snprintf(
+        err, errlen,
+        "%s:%zu: want \"lambda|power|neighbour<TAB>number\", \"term<TAB>bigram<TAB>weight > 0\" or "
+        "\"bigram<TAB>bigram<TAB>weight\"",
+        name, no);
   else if (rc == -2)
     snprintf(err, errlen, "out of memory");
   if (!rc && m->n) {

@@ -41,12 +41,12 @@ static void test_model_read(void **state) {
   (void)state;
   rt_pair_model m;
   char err[256] = "";
-  assert_int_equal(
-      read_text("# comment\n\nlambda\t0.5\npower\t1\n重婚\t配偶\t2.5\n出轨\t重婚\t1.25", &m, err,
-                sizeof err),
-      0);
+  assert_int_equal(read_text("# comment\n\nlambda\t0.5\npower\t1\nneighbour\t0.25\n重婚\t配偶\t2."
+                             "5\n出轨\t重婚\t1.25",
+                             &m, err, sizeof err),
+                   0);
   assert_int_equal(m.n, 2);
-  assert_true(m.lambda == 0.5 && m.power == 1);
+  assert_true(m.lambda == 0.5 && m.power == 1 && m.neighbour == 0.25);
   /* sorted by question bigram: 出 (U+51FA) before 重 (U+91CD) */
   assert_int_equal(m.pairs[0].q, code("出轨"));
   assert_int_equal(m.pairs[0].w, code("重婚"));
@@ -259,6 +259,28 @@ static void test_term_weights(void **state) {
   write_model("term\t继承\t0\n");
   assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), -1);
   assert_non_null(strstr(err, ".rerank:1:"));
+
+  /* neighbours: articles 3 and 4 stand together, so each gets neighbour
+   * times the other's score; with 2, the weaker one (3: score x < 1 after
+   * BM25's best, 1) ends ahead, x + 2 > 1 + 2x.  The pair only turns the
+   * reranker on: no word of the query has one.  The category prior is
+   * turned off, for it would make both scores negative, and a neighbour
+   * scoring below 0 adds nothing. */
+  char priors[700];
+  snprintf(priors, sizeof priors, "%s.priors", g_db);
+  FILE *f = fopen(priors, "w");
+  assert_non_null(f);
+  fputs("beta\t0\n", f);
+  fclose(f);
+  write_model("lambda\t1\nneighbour\t2\n归宿\t同居\t10\n");
+  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(got[0], 3);
+  assert_int_equal(got[1], 4);
+  write_model("lambda\t1\nneighbour\t0\n归宿\t同居\t10\n");
+  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
+  assert_int_equal(got[0], 4);
+  assert_int_equal(remove(priors), 0);
 
   char path[700];
   snprintf(path, sizeof path, "%s.rerank", g_db);
