@@ -16,7 +16,7 @@ typedef struct {
   int k, folds, holdout;
   long limit;
   int max_terms;
-  double title_weight, path_weight;
+  double title_weight, path_weight, max_df;
   bool json, quiet_unresolved;
 } eval_args;
 
@@ -30,8 +30,8 @@ static void usage(FILE *f) {
           "             on the other folds)\n"
           "--dump FILE: write each question's gold keys and ranked hits (JSON lines)\n"
           "--as-of DATE: search and look up the laws as in force on DATE\n"
-          "--max-terms N, --title-weight X, --path-weight X: override the retriever's\n"
-          "             BM25 weights\n"
+          "--max-terms N, --max-df F, --title-weight X, --path-weight X: override the\n"
+          "             retriever's BM25 weights\n"
           "kinds: lecoqa lawbench-1-1 lawbench-3-1 lawbench-3-2 lawbench-3-3 lawbench-3-8\n");
 }
 
@@ -62,6 +62,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     else if (!strcmp(o, "--limit")) a->limit = atol(v), i++;
     else if (!strcmp(o, "--holdout")) a->holdout = atoi(v), i++;
     else if (!strcmp(o, "--max-terms")) a->max_terms = atoi(v), i++;
+    else if (!strcmp(o, "--max-df")) a->max_df = atof(v), i++;
     else if (!strcmp(o, "--title-weight")) a->title_weight = atof(v), i++;
     else if (!strcmp(o, "--path-weight")) a->path_weight = atof(v), i++;
     else return -1;
@@ -143,9 +144,10 @@ int cmd_eval(int argc, char **argv) {
   }
   ev_opts opts = {.k = a.k, .limit = (size_t)a.limit, .as_of = a.as_of};
   rt_weights w;
-  if (a.max_terms > 0 || a.title_weight > 0 || a.path_weight > 0) {
+  if (a.max_terms > 0 || a.max_df > 0 || a.title_weight > 0 || a.path_weight > 0) {
     rt_default_weights(&w);
     if (a.max_terms > 0) w.max_terms = a.max_terms;
+    if (a.max_df > 0) w.max_df = a.max_df;
     if (a.title_weight > 0) w.bm25_title = a.title_weight;
     if (a.path_weight > 0) w.bm25_path = a.path_weight;
     opts.weights = &w;

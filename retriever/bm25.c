@@ -335,7 +335,7 @@ static size_t select_best(rt_bm25 *b, const rt_bm25_filter *f, scored *best, siz
       sift_down(best, n, 0);
     }
   }
-  qsort(best, n, sizeof *best, by_score);
+  if (!f->unsorted) qsort(best, n, sizeof *best, by_score);
   return n;
 }
 

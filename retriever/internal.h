@@ -99,6 +99,9 @@ typedef struct {
    * the law prior (expand.h); NULL = none */
   const double *law_bonus;
   size_t n_law_bonus;
+  /* the depth best come back in no particular order: the caller re-sorts
+   * them all (the reranker), and a sort of 500 rows is a tenth of a search */
+  bool unsorted;
 } rt_bm25_filter;
 /* Rows (article ids 0 .. n-1) the scorer knows; rows of the FTS table
  * (every version: BM25's N); a term's document frequency (0 = unknown). */
@@ -112,7 +115,8 @@ bool rt_bm25_keeps(const rt_bm25 *b, const rt_bm25_filter *f, int64_t id);
 /* Scores the rows that have any of the terms (in this order, as FTS5 adds
  * phrases) and returns the depth best that pass the filter (set first with
  * rt_bm25_filter_set), best first (preferred rows before the others),
- * ties by id: ids[] and scores[] hold depth entries.  Returns 0, or -1 with
+ * ties by id, unless the filter says unsorted: ids[] and scores[] hold
+ * depth entries.  Returns 0, or -1 with
  * a message. */
 int rt_bm25_search(rt_bm25 *b, const rt_term *terms, int n_terms, const rt_bm25_filter *f,
                    int64_t *ids, double *scores, size_t depth, size_t *n_out, char *err,

@@ -35,6 +35,16 @@ typedef struct {
   int64_t number;
 } place;
 
+/* What a search needs of an article it has read, in one place: scoring
+ * 500 candidates touches 500 of these, one cache line each. */
+typedef struct {
+  uint32_t at;     /* its words' offset in words + 1; 0 = not read yet */
+  uint16_t count;  /* its words */
+  float damp;      /* distinct bigrams ^ power */
+  int32_t version; /* where it stands (place) */
+  int32_t number;
+} kept_article;
+
 struct rt_rerank {
   rt_pair_model file;   /* DB.rerank's model; its arrays NULL for the compiled-in one */
   const rt_pair *pairs; /* the pairs in use, sorted by (q, w); n 0 when not reranking */
@@ -53,15 +63,12 @@ struct rt_rerank {
   size_t n_versions;
 
   /* Each article's vocabulary words, kept once read: words holds them all,
-   * one article after the other; at (offset + 1, 0 = not read yet), count
-   * (its words) and damp (distinct bigrams ^ power) index them by article
-   * id.  Past MAX_CACHED_WORDS, articles are read each time. */
+   * one article after the other; kept, by article id, where its words are
+   * and the rest a search needs of it.  Past MAX_CACHED_WORDS, articles
+   * are read each time. */
   uint16_t *words;
   size_t n_words, cap_words;
-  uint32_t *at;
-  uint16_t *count;
-  float *damp;
-  place *where; /* each article's version and number, once read */
+  kept_article *kept;
   size_t n_ids;
 
   seen_set seen;
@@ -233,8 +240,12 @@ static int read_article(rt_rerank *r, int64_t id, size_t *nw, float *damp, place
   int rc = sqlite3_step(r->text);
   if (rc == SQLITE_ROW) {
     sqlite3_int64 version = sqlite3_column_int64(r->text, 0);
-    *at = (place){version,
-                  100000 * sqlite3_column_int64(r->text, 4) + sqlite3_column_int64(r->text, 3)};
+    sqlite3_int64 kind = sqlite3_column_int64(r->text, 4),
+                  number = sqlite3_column_int64(r->text, 3);
+    /* a place that fits kept_article; a damaged row just has no neighbours */
+    if (version >= 0 && version <= INT32_MAX && kind >= 0 && kind < 20 && number >= 0 &&
+        number < 100000)
+      *at = (place){version, 100000 * kind + number};
     const char *title = version >= 0 && (size_t)version < r->n_versions ? r->titles[version] : NULL;
     if (title)
       scan_text(r, (const unsigned char *)title, (const unsigned char *)title + strlen(title), &n,
@@ -262,10 +273,8 @@ static void cache_article(rt_rerank *r, int64_t id, size_t nw, float damp, place
     r->cap_words = cap;
   }
   if (nw) memcpy(r->words + r->n_words, r->scratch, nw * sizeof *r->words);
-  r->at[id] = (uint32_t)r->n_words + 1;
-  r->count[id] = (uint16_t)nw;
-  r->damp[id] = damp;
-  r->where[id] = at;
+  r->kept[id] = (kept_article){(uint32_t)r->n_words + 1, (uint16_t)nw, damp, (int32_t)at.version,
+                               (int32_t)at.number};
   r->n_words += nw;
 }
 
@@ -277,11 +286,12 @@ static int article_support(rt_rerank *r, int64_t id, double *out, place *at) {
   const uint16_t *words = r->scratch;
   size_t nw;
   float damp;
-  if (indexed && r->at[id]) {
-    words = r->words + (r->at[id] - 1);
-    nw = r->count[id];
-    damp = r->damp[id];
-    *at = r->where[id];
+  if (indexed && r->kept[id].at) {
+    const kept_article *k = &r->kept[id];
+    words = r->words + (k->at - 1);
+    nw = k->count;
+    damp = k->damp;
+    *at = (place){k->version, k->number};
   } else {
     if (read_article(r, id, &nw, &damp, at)) return -1;
     if (indexed) cache_article(r, id, nw, damp, *at);
@@ -297,71 +307,81 @@ static int article_support(rt_rerank *r, int64_t id, double *out, place *at) {
 
 typedef struct {
   double score;
-  size_t at; /* position in the arm's ranking */
+  double base; /* BM25's score: the tie-break, then the id, as BM25 ranks */
+  int64_t id;
+  uint32_t at; /* position in the arm's rows */
   bool preferred;
 } ranked;
 
-/* A row for the neighbour bonus: where it stands, its score, its ranked. */
+/* The best score of the rows at one place, in a small open-addressing
+ * table (version -1: an empty slot) for the neighbour bonus. */
 typedef struct {
   place where;
-  double score;
-  ranked *row;
-} placed;
+  double best;
+} slot;
 
 static int by_rerank(const void *a, const void *b) {
   const ranked *x = a, *y = b;
   if (x->preferred != y->preferred) return x->preferred ? -1 : 1;
   if (x->score != y->score) return x->score > y->score ? -1 : 1;
-  return x->at < y->at ? -1 : x->at > y->at;
+  if (x->base != y->base) return x->base > y->base ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int by_place(const void *a, const void *b) {
-  const placed *x = a, *y = b;
-  if (x->where.version != y->where.version) return x->where.version < y->where.version ? -1 : 1;
-  if (x->where.number != y->where.number) return x->where.number < y->where.number ? -1 : 1;
-  return x->row < y->row ? -1 : x->row > y->row;
+static size_t slot_of(const slot *t, size_t mask, place at) {
+  uint64_t h = ((uint64_t)at.version * 0x9e3779b97f4a7c15ull) ^ (uint64_t)at.number;
+  size_t k = (size_t)((h * 0xff51afd7ed558ccdull) >> 32) & mask;
+  while (t[k].where.version >= 0 &&
+         (t[k].where.version != at.version || t[k].where.number != at.number))
+    k = (k + 1) & mask;
+  return k;
 }
 
-static bool near(const placed *a, const placed *b) {
-  return a->where.version == b->where.version &&
-         llabs(a->where.number - b->where.number) <= RT_NEIGHBOUR_WINDOW;
+/* Adds r->neighbour times the best score among each row's neighbours: the
+ * rows of its law's version numbered within RT_NEIGHBOUR_WINDOW of it, not
+ * its own number (之一 articles).  A neighbour scoring below 0 adds
+ * nothing: it can only help.  at[i] is row i's place.  A table of places
+ * rather than a sort: this runs on every search. */
+static int add_neighbours(const rt_rerank *r, ranked *rk, const place *at, size_t n) {
+  size_t size = 16;
+  while (size < 2 * n)
+    size *= 2;
+  slot *t = malloc(size * sizeof *t);
+  if (!t) return -2;
+  for (size_t k = 0; k < size; k++)
+    t[k].where.version = -1;
+  for (size_t i = 0; i < n; i++) {
+    if (at[i].version < 0) continue;
+    slot *s = &t[slot_of(t, size - 1, at[i])];
+    if (s->where.version < 0 || rk[i].score > s->best) *s = (slot){at[i], rk[i].score};
+  }
+  for (size_t i = 0; i < n; i++) {
+    double best = 0;
+    for (int64_t d = -RT_NEIGHBOUR_WINDOW; at[i].version >= 0 && d <= RT_NEIGHBOUR_WINDOW; d++) {
+      const slot *s = &t[slot_of(t, size - 1, (place){at[i].version, at[i].number + d})];
+      if (d && s->where.version >= 0 && s->best > best) best = s->best;
+    }
+    rk[i].score += r->neighbour * best; /* the table keeps the scores before */
+  }
+  free(t);
+  return 0;
 }
 
-/* The best score among p[j]'s neighbours (p sorted by place: they are the
- * rows either side of it), 0 when none scores above 0: a neighbour can
- * only help.  Rows of the same number (之一 articles) are not neighbours. */
-static double best_neighbour(const placed *p, size_t n, size_t j) {
-  double best = 0;
-  for (size_t k = j; k > 0 && near(&p[k - 1], &p[j]); k--)
-    if (p[k - 1].where.number != p[j].where.number && p[k - 1].score > best) best = p[k - 1].score;
-  for (size_t k = j + 1; k < n && near(&p[k], &p[j]); k++)
-    if (p[k].where.number != p[j].where.number && p[k].score > best) best = p[k].score;
-  return best;
-}
-
-/* Adds r->neighbour times each row's best neighbour score; p holds the
- * rows' places (and is sorted here). */
-static void add_neighbours(const rt_rerank *r, placed *p, size_t n) {
-  qsort(p, n, sizeof *p, by_place);
-  for (size_t j = 0; j < n; j++) /* scores are read from p, so rk can change */
-    if (p[j].where.version >= 0) p[j].row->score += r->neighbour * best_neighbour(p, n, j);
-}
-
-/* -1 on a database error. */
-static int rerank(rt_rerank *r, int64_t *ids, double *scores, size_t n, const bool *prefer,
-                  ranked *rk, placed *p) {
+/* Scores and sorts the rows; without words (no query bigram has a pair)
+ * by BM25 alone.  -1 on a database error, -2 out of memory. */
+static int rerank(rt_rerank *r, const int64_t *ids, const double *scores, size_t n,
+                  const bool *prefer, bool words, ranked *rk, place *at) {
   double best = 0;
   for (size_t i = 0; i < n; i++)
     if (scores[i] > best) best = scores[i];
   if (best <= 0) best = 1;
   for (size_t i = 0; i < n; i++) {
-    double support;
-    if (article_support(r, ids[i], &support, &p[i].where)) return -1;
-    rk[i] = (ranked){scores[i] / best + r->lambda * support, i, prefer && prefer[ids[i]]};
-    p[i].score = rk[i].score;
-    p[i].row = &rk[i];
+    double support = 0;
+    if (words && article_support(r, ids[i], &support, &at[i])) return -1;
+    rk[i] = (ranked){scores[i] / best + r->lambda * support, scores[i], ids[i], (uint32_t)i,
+                     prefer && prefer[ids[i]]};
   }
-  if (r->neighbour != 0) add_neighbours(r, p, n);
+  if (words && r->neighbour != 0 && add_neighbours(r, rk, at, n)) return -2;
   qsort(rk, n, sizeof *rk, by_rerank);
   return 0;
 }
@@ -372,15 +392,17 @@ bool rt_rerank_reorders(const rt_rerank *r) {
 
 int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen) {
-  if (!rt_rerank_reorders(r) || n < 2 || !query_weights(r, bare)) return 0;
+  if (!rt_rerank_reorders(r) || n < 2) return 0;
+  bool words = query_weights(r, bare) > 0;
   ranked *rk = malloc(n * sizeof *rk);
   int64_t *id2 = malloc(n * sizeof *id2);
   double *sc2 = malloc(n * sizeof *sc2);
-  placed *p = malloc(n * sizeof *p);
-  int rc = -1;
-  if (!rk || !id2 || !sc2 || !p)
+  place *at = malloc(n * sizeof *at);
+  int rc = -1, failed = 0;
+  if (!rk || !id2 || !sc2 || !at ||
+      (failed = rerank(r, ids, scores, n, prefer, words, rk, at)) == -2)
     snprintf(err, errlen, "out of memory");
-  else if (rerank(r, ids, scores, n, prefer, rk, p))
+  else if (failed)
     snprintf(err, errlen, "reranker: reading an article: %s",
              sqlite3_errmsg(sqlite3_db_handle(r->text)));
   else {
@@ -395,7 +417,7 @@ int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores
   free(rk);
   free(id2);
   free(sc2);
-  free(p);
+  free(at);
   return rc;
 }
 
@@ -475,11 +497,7 @@ static int open_articles(rt_rerank *r, sqlite3 *db, size_t n_ids, char *err, siz
     return -1;
   }
   r->n_ids = n_ids;
-  r->at = calloc(r->n_ids, sizeof *r->at);
-  r->count = calloc(r->n_ids, sizeof *r->count);
-  r->damp = calloc(r->n_ids, sizeof *r->damp);
-  r->where = calloc(r->n_ids, sizeof *r->where);
-  if (!r->at || !r->count || !r->damp || !r->where) {
+  if (!(r->kept = calloc(r->n_ids, sizeof *r->kept))) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
@@ -536,10 +554,7 @@ void rt_rerank_close(rt_rerank *r) {
     free(r->titles[i]);
   free(r->titles);
   free(r->words);
-  free(r->at);
-  free(r->count);
-  free(r->damp);
-  free(r->where);
+  free(r->kept);
   free(r->vocab);
   free(r->pair_word);
   free(r->weight);

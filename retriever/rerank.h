@@ -96,10 +96,12 @@ typedef struct rt_rerank rt_rerank;
  * memory). */
 int rt_rerank_open(struct sqlite3 *db, const char *db_path, size_t n_ids, rt_rerank **out,
                    char *err, size_t errlen);
-/* Re-sorts the n ranked ids and their scores in place by the words of
- * bare, the query with its filler words blanked (rt_expand_query gives
- * it); prefer, when not NULL, marks (by id) the rows to keep ahead.
- * Returns 0 or -1 with err. */
+/* Sorts the n ids and their BM25 scores in place by the words of bare, the
+ * query with its filler words blanked (rt_expand_query gives it); prefer,
+ * when not NULL, marks (by id) the rows to keep ahead.  They may come in
+ * any order: ties go by BM25 score, then by id, as BM25 ranks them; with
+ * a model that does not reorder, by those alone.  Returns 0 or -1 with
+ * err. */
 int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen);
 /* Whether rt_rerank_apply re-sorts anything: the model has pairs. */

@@ -137,7 +137,9 @@ static int add_arm(search *s, int arm, size_t n, const double *d, const float *f
  * costs under a millisecond. */
 static int bm25_arm(search *s, const char *bare, const rt_terms *terms) {
   size_t n = 0, want = (size_t)s->depth;
-  if (rt_rerank_reorders(s->h->rerank) && want < RERANK_DEPTH) want = RERANK_DEPTH;
+  bool reranked = rt_rerank_reorders(s->h->rerank);
+  if (reranked && want < RERANK_DEPTH) want = RERANK_DEPTH;
+  s->filter.unsorted = reranked && want == RERANK_DEPTH; /* the reranker sorts them all */
   if (rt_bm25_search(s->h->bm25, terms->t, terms->n, &s->filter, s->ids, s->bm25_scores, want, &n,
                      s->err, s->errlen) ||
       rt_rerank_apply(s->h->rerank, bare, s->ids, s->bm25_scores,
