@@ -247,12 +247,17 @@ def listwise(lists, article, pc, nb, a):
     return theta / a.lam
 
 
+def print_header(what, options, a):
+    print('# %s for retriever/rerank.c, learned by bench/train_rerank.py' % what)
+    print('# from the LeCoQA train file (cross-validated in bench/eval.sh --cv):')
+    print('# %s%s.' % (options, ' --holdout %d --folds %d' % (a.holdout, a.folds)
+                       if a.holdout else ''))
+
+
 def print_terms(weights, a):
-    print('# BM25 query-term weights for retriever/rerank.c, learned by bench/train_rerank.py')
-    print('# --terms from the LeCoQA train file (cross-validated in bench/eval.sh --cv):')
-    print('# --term-negatives %d --term-smoothing %g --term-power %g --min-questions %d%s.' %
-          (a.term_negatives, a.term_smoothing, a.term_power, a.min_questions,
-           ' --holdout %d --folds %d' % (a.holdout, a.folds) if a.holdout else ''))
+    print_header('BM25 query-term weights (--terms)',
+                 '--term-negatives %d --term-smoothing %g --term-power %g --min-questions %d' %
+                 (a.term_negatives, a.term_smoothing, a.term_power, a.min_questions), a)
     print('# term<TAB>question bigram<TAB>weight (the idf is multiplied by it)')
     for c in sorted(weights):
         print('term\t%s%s\t%.3f' % (chr(c >> 16), chr(c & 0xffff), weights[c]))
@@ -326,11 +331,8 @@ def main():
     if a.epochs:
         weight = listwise(lists, article, pc, weight, a)
 
-    print('# Word-pair reranker for retriever/rerank.c, learned by bench/train_rerank.py')
-    print('# from the LeCoQA train file (cross-validated in bench/eval.sh --cv):')
-    print('# --negatives %d --min-questions %d --epochs %d --l2 %g%s.' %
-          (a.negatives, a.min_questions, a.epochs, a.l2,
-           ' --holdout %d --folds %d' % (a.holdout, a.folds) if a.holdout else ''))
+    print_header('Word-pair reranker', '--negatives %d --min-questions %d --epochs %d --l2 %g' %
+                 (a.negatives, a.min_questions, a.epochs, a.l2), a)
     print('# question bigram<TAB>article bigram<TAB>weight; lambda and power set how')
     print('# the summed weights join the BM25 score, neighbour what an article gets')
     print('# of its best-scoring neighbour\'s (retriever/rerank.h).')

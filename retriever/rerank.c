@@ -423,18 +423,16 @@ int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores
 
 /* ---- term weights ------------------------------------------------------ */
 
+static int by_term_code(const void *key, const void *elem) {
+  uint32_t a = *(const uint32_t *)key, b = ((const rt_term_weight *)elem)->q;
+  return a < b ? -1 : a > b;
+}
+
 double rt_rerank_term_weight(const rt_rerank *r, const char *tok, size_t len) {
   uint32_t code;
   if (!r || !r->n_terms || len != 6 || rt_bigram_codes(tok, len, &code, 1) != 1) return 1.0;
-  size_t lo = 0, hi = r->n_terms;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (r->terms[mid].q < code)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < r->n_terms && r->terms[lo].q == code ? r->terms[lo].weight : 1.0;
+  const rt_term_weight *t = bsearch(&code, r->terms, r->n_terms, sizeof *t, by_term_code);
+  return t ? t->weight : 1.0;
 }
 
 /* ---- the model -------------------------------------------------------- */
