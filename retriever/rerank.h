@@ -21,8 +21,8 @@
  * The same model file also weighs the BM25 arm's query terms before the
  * candidates are found: a question bigram that the training questions'
  * gold articles hold more often than the articles BM25 wrongly ranked high
- * for them counts more (法定, 离婚), one they seldom hold counts less (公司
- * in a question about one's employer, 别人, 东西).  The reranker can only
+ * for them counts more (虚构, 告知, 撤销), one they seldom hold counts less
+ * (区分 in 如何区分…和…, 案件).  The reranker can only
  * re-sort the 500 rows BM25 found; the term weights change which rows
  * those are.
  *
