@@ -67,7 +67,8 @@ int64_t rt_article_id(rt_handle *h, int64_t version_id, int number, int suffix);
 /* match.c: the terms a query is scored by.  The text is split by the
  * index's own tokenizer (query mode); of its tokens that are in the index,
  * the max_terms rarest with a document frequency of at most max_df of all
- * rows are kept (the rarest two always), rarest first. */
+ * rows are kept (the rarest two always), rarest first, each weighted by
+ * the learned model (h->rerank, loaded first; rerank.h). */
 #define RT_MAX_TOKENS 256 /* distinct tokens looked at; the rest of a huge query is ignored */
 typedef struct {
   char *tok; /* not NUL-terminated */

@@ -11,6 +11,7 @@
 
 #include "indexer.h"
 #include "internal.h"
+#include "rerank.h"
 
 static int add_token(void *ctx, int flags, const char *tok, int len, int start, int end) {
   (void)flags;
@@ -56,6 +57,8 @@ int rt_query_terms(rt_handle *h, const char *query, const rt_weights *w, rt_term
   for (int i = keep; i < known; i++)
     free(out->t[i].tok);
   out->n = keep;
+  for (int i = 0; i < keep; i++) /* the learned model's weights (rerank.h) */
+    out->t[i].weight = rt_rerank_term_weight(h->rerank, out->t[i].tok, (size_t)out->t[i].len);
   return oom ? -1 : 0;
 }
 

@@ -45,6 +45,21 @@ typedef struct {
   int32_t number;
 } kept_article;
 
+/* A candidate while the arm is re-sorted. */
+typedef struct {
+  double score;
+  double base; /* BM25's score: the tie-break, then the id, as BM25 ranks */
+  int64_t id;
+  bool preferred;
+} ranked;
+
+/* The best score of the rows at one place, in a small open-addressing
+ * table (version -1: an empty slot) for the neighbour bonus. */
+typedef struct {
+  place where;
+  double best;
+} slot;
+
 struct rt_rerank {
   rt_pair_model file;   /* DB.rerank's model; its arrays NULL for the compiled-in one */
   const rt_pair *pairs; /* the pairs in use, sorted by (q, w); n 0 when not reranking */
@@ -73,6 +88,15 @@ struct rt_rerank {
 
   seen_set seen;
   uint16_t scratch[MAX_ARTICLE_BIGRAMS]; /* an article's words while read */
+
+  /* A search's candidates, their places and the neighbour table: kept
+   * between searches (a handle searches on one thread at a time), so a
+   * search allocates nothing here once they are big enough. */
+  ranked *rk;
+  place *places;
+  size_t cap_rows;
+  slot *slots;
+  size_t cap_slots;
 };
 
 /* ---- bigrams ---------------------------------------------------------- */
@@ -305,21 +329,6 @@ static int article_support(rt_rerank *r, int64_t id, double *out, place *at) {
 
 /* ---- reranking -------------------------------------------------------- */
 
-typedef struct {
-  double score;
-  double base; /* BM25's score: the tie-break, then the id, as BM25 ranks */
-  int64_t id;
-  uint32_t at; /* position in the arm's rows */
-  bool preferred;
-} ranked;
-
-/* The best score of the rows at one place, in a small open-addressing
- * table (version -1: an empty slot) for the neighbour bonus. */
-typedef struct {
-  place where;
-  double best;
-} slot;
-
 static int by_rerank(const void *a, const void *b) {
   const ranked *x = a, *y = b;
   if (x->preferred != y->preferred) return x->preferred ? -1 : 1;
@@ -342,12 +351,17 @@ static size_t slot_of(const slot *t, size_t mask, place at) {
  * its own number (之一 articles).  A neighbour scoring below 0 adds
  * nothing: it can only help.  at[i] is row i's place.  A table of places
  * rather than a sort: this runs on every search. */
-static int add_neighbours(const rt_rerank *r, ranked *rk, const place *at, size_t n) {
+static int add_neighbours(rt_rerank *r, ranked *rk, const place *at, size_t n) {
   size_t size = 16;
   while (size < 2 * n)
     size *= 2;
-  slot *t = malloc(size * sizeof *t);
-  if (!t) return -2;
+  if (size > r->cap_slots) {
+    slot *grown = realloc(r->slots, size * sizeof *grown);
+    if (!grown) return -2;
+    r->slots = grown;
+    r->cap_slots = size;
+  }
+  slot *t = r->slots;
   for (size_t k = 0; k < size; k++)
     t[k].where.version = -1;
   for (size_t i = 0; i < n; i++) {
@@ -363,7 +377,6 @@ static int add_neighbours(const rt_rerank *r, ranked *rk, const place *at, size_
     }
     rk[i].score += r->neighbour * best; /* the table keeps the scores before */
   }
-  free(t);
   return 0;
 }
 
@@ -378,7 +391,7 @@ static int rerank(rt_rerank *r, const int64_t *ids, const double *scores, size_t
   for (size_t i = 0; i < n; i++) {
     double support = 0;
     if (words && article_support(r, ids[i], &support, &at[i])) return -1;
-    rk[i] = (ranked){scores[i] / best + r->lambda * support, scores[i], ids[i], (uint32_t)i,
+    rk[i] = (ranked){scores[i] / best + r->lambda * support, scores[i], ids[i],
                      prefer && prefer[ids[i]]};
   }
   if (words && r->neighbour != 0 && add_neighbours(r, rk, at, n)) return -2;
@@ -390,35 +403,33 @@ bool rt_rerank_reorders(const rt_rerank *r) {
   return r && r->n;
 }
 
+/* Room for n candidates in r->rk and r->places; -1 out of memory. */
+static int reserve_rows(rt_rerank *r, size_t n) {
+  if (n <= r->cap_rows) return 0;
+  ranked *rk = realloc(r->rk, n * sizeof *rk);
+  if (rk) r->rk = rk;
+  place *places = rk ? realloc(r->places, n * sizeof *places) : NULL;
+  if (!places) return -1;
+  r->places = places;
+  r->cap_rows = n;
+  return 0;
+}
+
 int rt_rerank_apply(rt_rerank *r, const char *bare, int64_t *ids, double *scores, size_t n,
                     const bool *prefer, char *err, size_t errlen) {
   if (!rt_rerank_reorders(r) || n < 2) return 0;
   bool words = query_weights(r, bare) > 0;
-  ranked *rk = malloc(n * sizeof *rk);
-  int64_t *id2 = malloc(n * sizeof *id2);
-  double *sc2 = malloc(n * sizeof *sc2);
-  place *at = malloc(n * sizeof *at);
-  int rc = -1, failed = 0;
-  if (!rk || !id2 || !sc2 || !at ||
-      (failed = rerank(r, ids, scores, n, prefer, words, rk, at)) == -2)
+  int rc = reserve_rows(r, n) ? -2 : rerank(r, ids, scores, n, prefer, words, r->rk, r->places);
+  if (rc == -2)
     snprintf(err, errlen, "out of memory");
-  else if (failed)
+  else if (rc)
     snprintf(err, errlen, "reranker: reading an article: %s",
              sqlite3_errmsg(sqlite3_db_handle(r->text)));
-  else {
-    for (size_t i = 0; i < n; i++) {
-      id2[i] = ids[rk[i].at];
-      sc2[i] = scores[rk[i].at];
-    }
-    memcpy(ids, id2, n * sizeof *ids);
-    memcpy(scores, sc2, n * sizeof *scores);
-    rc = 0;
+  for (size_t i = 0; !rc && i < n; i++) { /* rk holds each row's id and score */
+    ids[i] = r->rk[i].id;
+    scores[i] = r->rk[i].base;
   }
-  free(rk);
-  free(id2);
-  free(sc2);
-  free(at);
-  return rc;
+  return rc ? -1 : 0;
 }
 
 /* ---- term weights ------------------------------------------------------ */
@@ -558,5 +569,8 @@ void rt_rerank_close(rt_rerank *r) {
   free(r->weight);
   free(r->file.pairs);
   free(r->file.terms);
+  free(r->rk);
+  free(r->places);
+  free(r->slots);
   free(r);
 }

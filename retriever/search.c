@@ -132,9 +132,10 @@ static int add_arm(search *s, int arm, size_t n, const double *d, const float *f
 
 /* BM25 over the expanded query's terms; with the word-pair reranker
  * (rerank.h) on, BM25's first RERANK_DEPTH rows are re-sorted by the
- * words of the query itself (bare: its fillers blanked) and the arm keeps its depth best of them.
- * Going 500 deep rather than 100 lifted LeCoQA Recall@100 by two points in cross-validation, and
- * costs under a millisecond. */
+ * words of the query itself (bare: its fillers blanked) and the arm keeps
+ * its depth best of them.  Going 500 deep rather than 100 lifted LeCoQA
+ * Recall@100 by two points in cross-validation, and costs under a
+ * millisecond. */
 static int bm25_arm(search *s, const char *bare, const rt_terms *terms) {
   size_t n = 0, want = (size_t)s->depth;
   bool reranked = rt_rerank_reorders(s->h->rerank);
@@ -324,8 +325,6 @@ int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out
     snprintf(err, errlen, "out of memory");
     goto done;
   }
-  for (int i = 0; i < terms.n; i++) /* the learned model's (rerank.h) */
-    terms.t[i].weight = rt_rerank_term_weight(h->rerank, terms.t[i].tok, (size_t)terms.t[i].len);
   if (terms.n && bm25_arm(&s, expanded + bare_at, &terms)) goto done;
   if (h->dense) {
     if (dense_arm(&s, query)) goto done;
