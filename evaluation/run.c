@@ -20,8 +20,10 @@ typedef struct {
   rt_handle *h;
   const ev_opts *opts;
   ev_report *r;
-  size_t i;           /* question being scored */
+  size_t i;           /* question being scored, among those scored */
+  size_t item;        /* its index in the set */
   ev_charges charges; /* the charge-name map, for LawBench 3-1 and 3-3 */
+  char err[512];      /* why a question's run failed; "" = out of memory */
 } run_ctx;
 
 static int add_metric(ev_report *r, const char *name, size_t n) {
@@ -36,8 +38,10 @@ static void set(run_ctx *c, size_t m, double v) {
   c->r->values[m][c->i] = v;
 }
 
-/* Ranked article keys for a query; *n set to their count.  NULL on error
- * (an empty result is an empty malloc'd array). */
+/* Ranked article keys for a query; *n set to their count.  NULL on error,
+ * with c->err set when the search itself failed: a failed search scored as
+ * an empty result would lower every figure and say nothing (a malformed
+ * DB.rerank fails every search). */
 static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_result *res,
                              size_t *n) {
   char err[256];
@@ -48,7 +52,10 @@ static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_
                 .weights = c->opts->weights};
   memset(res, 0, sizeof *res);
   *n = 0;
-  if (rt_search(c->h, query, &q, res, err, sizeof err) != 0) return calloc(1, sizeof(uint64_t));
+  if (rt_search(c->h, query, &q, res, err, sizeof err) != 0) {
+    snprintf(c->err, sizeof c->err, "question %zu: search failed: %s", c->item + 1, err);
+    return NULL;
+  }
   uint64_t *keys = calloc(res->n + 1, sizeof *keys);
   if (!keys) return NULL;
   for (size_t i = 0; i < res->n; i++)
@@ -302,9 +309,9 @@ int ev_run(rt_handle *h, const ev_set *set, ev_kind kind, const ev_opts *opts, e
   for (size_t i = 0; i < n; i++)
     out->n += in_fold(opts, i);
   const kind_def *def = &kinds[kind];
+  run_ctx c = {h, opts, out, 0, 0, {0}, ""}; /* before any goto fail: fail frees c.charges */
   for (size_t m = 0; m < EV_MAX_METRICS && def->metrics[m]; m++)
-    if (add_metric(out, def->metrics[m], out->n)) goto oom;
-  run_ctx c = {h, opts, out, 0, {0}};
+    if (add_metric(out, def->metrics[m], out->n)) goto fail;
   double t0 = now();
   if ((kind == EV_LAWBENCH_3_1 || kind == EV_LAWBENCH_3_3) &&
       ev_charges_load(h, &c.charges, err, errlen)) {
@@ -313,14 +320,15 @@ int ev_run(rt_handle *h, const ev_set *set, ev_kind kind, const ev_opts *opts, e
   }
   for (size_t i = 0; i < n; i++)
     if (in_fold(opts, i)) {
-      if (def->run(&c, &set->items[i])) goto oom;
+      c.item = i;
+      if (def->run(&c, &set->items[i])) goto fail;
       c.i++;
     }
   out->seconds = now() - t0;
   ev_charges_free(&c.charges);
   return 0;
-oom:
-  snprintf(err, errlen, "out of memory");
+fail: /* a question's own failure says why; anything else ran out of memory */
+  snprintf(err, errlen, "%s", c.err[0] ? c.err : "out of memory");
   ev_charges_free(&c.charges);
   ev_report_free(out);
   return -1;

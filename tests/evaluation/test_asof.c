@@ -1,6 +1,8 @@
 /* LawBench 1-1 scored as of a date: the lookup reads the version in force
  * then, so a gold answer quoting an older text matches only as of a date
- * before the amendment, and a law with no version yet is unresolved. */
+ * before the amendment, and a law with no version yet is unresolved.  And
+ * a run whose searches fail stops with the reason, instead of scoring
+ * them as empty results. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,7 +80,30 @@ static void test_lookup_as_of(void **state) {
   assert_int_equal(unresolved, 1);
 }
 
+static void test_search_error(void **state) {
+  (void)state;
+  char err[512], model[700];
+  snprintf(model, sizeof model, "%s.rerank", g_db);
+  FILE *f = fopen(model, "w");
+  assert_non_null(f);
+  fputs("term\t股东\t0\n", f); /* malformed: every search fails */
+  fclose(f);
+  rt_handle *h = rt_open(g_db, err, sizeof err);
+  assert_non_null(h);
+  ev_set set;
+  assert_int_equal(ev_load(g_set, EV_LAWBENCH_3_2, &set, err, sizeof err), 0);
+  ev_opts opts = {.k = 10};
+  ev_report r;
+  assert_int_equal(ev_run(h, &set, EV_LAWBENCH_3_2, &opts, &r, err, sizeof err), -1);
+  assert_non_null(strstr(err, "question 1: search failed"));
+  assert_non_null(strstr(err, ".rerank:1:"));
+  ev_set_free(&set);
+  rt_close(h);
+  assert_int_equal(remove(model), 0);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup_as_of)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup_as_of),
+                                     cmocka_unit_test(test_search_error)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
