@@ -35,14 +35,6 @@ static void usage(FILE *f) {
           "kinds: lecoqa lawbench-1-1 lawbench-3-1 lawbench-3-2 lawbench-3-3 lawbench-3-8\n");
 }
 
-/* YYYY-MM-DD with a month and day that can exist. */
-static bool is_date(const char *s) {
-  for (int i = 0; i < 10; i++)
-    if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9')) return false;
-  int month = (s[5] - '0') * 10 + (s[6] - '0'), day = (s[8] - '0') * 10 + (s[9] - '0');
-  return !s[10] && month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
-
 static int parse_args(int argc, char **argv, eval_args *a) {
   memset(a, 0, sizeof *a);
   a->k = 100;
@@ -68,7 +60,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     else return -1;
   }
   if (!a->db || !a->set || !a->kind || a->k < 1 || a->folds < 0 || a->limit < 0) return -1;
-  if (a->as_of && !is_date(a->as_of)) return -1;
+  if (a->as_of && !rt_valid_date(a->as_of)) return -1;
   /* --holdout F scores fold F of --folds N alone (default N 5). */
   if (a->holdout < 0 || (a->holdout && a->holdout > (a->folds ? a->folds : 5))) return -1;
   return 0;

@@ -48,8 +48,7 @@ typedef struct {
 } rt_buf;
 bool rt_buf_put(rt_buf *b, const char *s, size_t n);
 
-/* date.c */
-bool rt_valid_date(const char *s);
+/* date.c (rt_valid_date is public: retriever.h) */
 void rt_today(char out[11]);
 
 /* hit.c: a text column as a malloc'd string ("" for NULL). */

@@ -16,6 +16,10 @@
 typedef struct rt_handle rt_handle;
 
 rt_handle *rt_open(const char *db_path, char *err, size_t errlen);
+/* A date as the retriever takes it: YYYY-MM-DD with a month and day that
+ * can exist.  Callers that must reject a bad date before searching (a whole
+ * evaluation run) check it with this. */
+bool rt_valid_date(const char *s);
 /* Process-wide set-up, optional: call once while the process has a single
  * thread, before any handle is opened.  It turns off SQLite's global memory
  * statistics, whose one lock every allocation takes: two search threads
