@@ -60,21 +60,10 @@ if [ "$CV" = 1 ]; then
     ln -sf "$ABS_DB" "$OUT/cv$f.db"
     /usr/bin/python3 bench/eval_priors.py --db "$DB" --set "$EVAL/lecoqa/train.json" \
       --holdout $f --folds 5 >"$OUT/cv$f.db.priors"
-    # The learned model (DB.rerank) is trained as bench/train_model.sh
-    # trains the shipped one: term weights from this fold's first stage with
-    # the model off (an empty DB.rerank), then the pairs from the
-    # candidates the first stage finds with those weights.
-    : >"$OUT/cv$f.db.rerank"
-    "$LAWQA" eval --db "$OUT/cv$f.db" --set "$EVAL/lecoqa/train.json" --kind lecoqa \
-      --no-unresolved --dump "$OUT/cv$f.dump0" >/dev/null
-    /usr/bin/python3 bench/train_rerank.py --db "$DB" --set "$EVAL/lecoqa/train.json" \
-      --dump "$OUT/cv$f.dump0" --holdout $f --folds 5 --terms >"$OUT/cv$f.terms"
-    cp "$OUT/cv$f.terms" "$OUT/cv$f.db.rerank"
-    "$LAWQA" eval --db "$OUT/cv$f.db" --set "$EVAL/lecoqa/train.json" --kind lecoqa \
-      --no-unresolved --dump "$OUT/cv$f.dump" >/dev/null
-    /usr/bin/python3 bench/train_rerank.py --db "$DB" --set "$EVAL/lecoqa/train.json" \
-      --dump "$OUT/cv$f.dump" --holdout $f --folds 5 >"$OUT/cv$f.pairs"
-    cat "$OUT/cv$f.terms" "$OUT/cv$f.pairs" >"$OUT/cv$f.db.rerank"
+    # The learned model (DB.rerank), trained as the shipped one is, with
+    # this fold's prior and without its questions.
+    LAWQA_SHARED=$SHARED bench/train_model.sh --db "$DB" --lawqa "$LAWQA" \
+      --priors "$OUT/cv$f.db.priors" --holdout $f --folds 5 --out "$OUT/cv$f.db.rerank"
     "$LAWQA" eval --db "$OUT/cv$f.db" --set "$EVAL/lecoqa/train.json" --kind lecoqa \
       --folds 5 --holdout $f --no-unresolved | sed "s/^/fold $f: /" | tee -a "$OUT/summary.txt"
   done
