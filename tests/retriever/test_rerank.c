@@ -152,13 +152,24 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void write_model(const char *text) {
+/* The file DB<suffix> next to the database (.rerank, .priors). */
+static void write_beside(const char *suffix, const char *text) {
   char path[700];
-  snprintf(path, sizeof path, "%s.rerank", g_db);
+  snprintf(path, sizeof path, "%s%s", g_db, suffix);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fputs(text, f);
   fclose(f);
+}
+
+static void remove_beside(const char *suffix) {
+  char path[700];
+  snprintf(path, sizeof path, "%s%s", g_db, suffix);
+  assert_int_equal(remove(path), 0);
+}
+
+static void write_model(const char *text) {
+  write_beside(".rerank", text);
 }
 
 /* The article numbers of a search's hits, in order, into out; -1 when the
@@ -224,9 +235,7 @@ static void test_search_order(void **state) {
   assert_non_null(strstr(err, ".rerank:2:"));
 
   /* no file: the compiled-in model, whatever it learned, still answers */
-  char path[700];
-  snprintf(path, sizeof path, "%s.rerank", g_db);
-  assert_int_equal(remove(path), 0);
+  remove_beside(".rerank");
   assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
   assert_int_equal(n, 4);
 }
@@ -266,12 +275,7 @@ static void test_term_weights(void **state) {
    * reranker on: no word of the query has one.  The category prior is
    * turned off, for it would make both scores negative, and a neighbour
    * scoring below 0 adds nothing. */
-  char priors[700];
-  snprintf(priors, sizeof priors, "%s.priors", g_db);
-  FILE *f = fopen(priors, "w");
-  assert_non_null(f);
-  fputs("beta\t0\n", f);
-  fclose(f);
+  write_beside(".priors", "beta\t0\n");
   write_model("lambda\t1\nneighbour\t2\n归宿\t同居\t10\n");
   assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
   assert_int_equal(n, 2);
@@ -280,11 +284,8 @@ static void test_term_weights(void **state) {
   write_model("lambda\t1\nneighbour\t0\n归宿\t同居\t10\n");
   assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
   assert_int_equal(got[0], 4);
-  assert_int_equal(remove(priors), 0);
-
-  char path[700];
-  snprintf(path, sizeof path, "%s.rerank", g_db);
-  assert_int_equal(remove(path), 0);
+  remove_beside(".priors");
+  remove_beside(".rerank");
 }
 
 int main(void) {
