@@ -63,11 +63,13 @@ static size_t skip_blanks(const char *s, size_t len, size_t i) {
   return i;
 }
 
-/* A numeral at i: returns its end, 0 if none or out of range. */
+/* A numeral at i: returns its end, 0 if none or out of range.  Blanks
+ * around it are taken with it: generated and pasted text writes 第 22 条. */
 static size_t numeral(const char *s, size_t len, size_t i, long *v) {
+  i = skip_blanks(s, len, i);
   size_t n = numeral_prefix(s + i, len - i);
   if (n == 0 || n > 30 || !st_cn_to_int(s + i, n, v) || *v < 1 || *v > 100000) return 0;
-  return i + n;
+  return skip_blanks(s, len, i + n);
 }
 
 /* ---- the reference after 第 ------------------------------------------- */

@@ -176,6 +176,28 @@ static void test_this_law(void **state) {
   assert_int_equal(c[1].article, 6);
 }
 
+/* Generated and pasted text puts blanks around the numerals: 第 22 条. */
+static void test_blanks(void **state) {
+  (void)state;
+  assert_int_equal(find("根据《中华人民共和国外商投资法》第22 条，国家保护"), 1);
+  assert_string_equal(law(0), "中华人民共和国外商投资法");
+  assert_int_equal(c[0].article, 22);
+  assert_string_equal(span(0), "《中华人民共和国外商投资法》第22 条");
+
+  assert_int_equal(find("民法典第 1079 条第 2 款"), 1);
+  assert_int_equal(c[0].article, 1079);
+  assert_int_equal(c[0].paragraph, 2);
+
+  assert_int_equal(find("刑法第\u3000二百六十四\u3000条"), 1); /* ideographic space */
+  assert_int_equal(c[0].article, 264);
+
+  assert_int_equal(find("刑法第 234、 275 条"), 2);
+  assert_int_equal(c[1].article, 275);
+
+  assert_int_equal(find("第 三人"), 0);
+  assert_int_equal(find("刑法第 1 2 条"), 0);
+}
+
 static void test_nothing(void **state) {
   (void)state;
   assert_int_equal(find(""), 0);
@@ -245,11 +267,12 @@ static void test_format(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_quoted),        cmocka_unit_test(test_unquoted),
+      cmocka_unit_test(test_quoted),         cmocka_unit_test(test_unquoted),
       cmocka_unit_test(test_paragraph_item), cmocka_unit_test(test_lists),
-      cmocka_unit_test(test_ranges),        cmocka_unit_test(test_this_law),
-      cmocka_unit_test(test_nothing),       cmocka_unit_test(test_cap_and_count),
-      cmocka_unit_test(test_garbage),       cmocka_unit_test(test_format),
+      cmocka_unit_test(test_ranges),         cmocka_unit_test(test_this_law),
+      cmocka_unit_test(test_nothing),        cmocka_unit_test(test_cap_and_count),
+      cmocka_unit_test(test_garbage),        cmocka_unit_test(test_format),
+      cmocka_unit_test(test_blanks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
