@@ -88,7 +88,7 @@ static size_t parse_suffix(const char *s, size_t len, size_t i, int *suffix) {
   size_t e;
   if (at(s, len, i, "之") && (e = numeral(s, len, i + 3, &v)) && v < 100) {
     *suffix = (int)v;
-    return e;
+    return skip_blanks_back(s, e); /* the blanks after 之一 are not the citation's */
   }
   return i;
 }

@@ -191,6 +191,10 @@ static void test_blanks(void **state) {
   assert_int_equal(find("刑法第\u3000二百六十四\u3000条"), 1); /* ideographic space */
   assert_int_equal(c[0].article, 264);
 
+  assert_int_equal(find("刑法第一百三十三条之 一 的规定"), 1);
+  assert_int_equal(c[0].suffix, 1);
+  assert_string_equal(span(0), "第一百三十三条之 一"); /* not the blank after it */
+
   assert_int_equal(find("刑法第 234、 275 条"), 2);
   assert_int_equal(c[1].article, 275);
 
