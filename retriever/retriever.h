@@ -75,7 +75,7 @@ typedef struct {
   int depth;            /* candidates each arm contributes (default max(k, 100)) */
   /* BM25 query terms: the max_terms rarest of the query's terms whose
    * document frequency is at most max_df of all rows (the rarest two are
-   * kept even when all are more common).  Defaults 32 and 0.3. */
+   * kept even when all are more common).  Defaults 48 and 0.3. */
   int max_terms;
   double max_df;
 } rt_weights;
@@ -102,8 +102,8 @@ typedef struct {
 
 /* Ranks articles for a query.  Articles that hold the parts of the query
  * in quotes ("…", “…”, 「…」, 『…』) as written rank first among the BM25
- * hits; when no article holds them, the note says so.  Returns 0, or -1 with a message (empty query, unknown law, bad
- * date …). */
+ * hits; when no article holds them, the note says so.  Returns 0, or -1
+ * with a message (empty query, unknown law, bad date …). */
 int rt_search(rt_handle *h, const char *query, const rt_query *q, rt_result *out, char *err,
               size_t errlen);
 void rt_result_free(rt_result *r);
