@@ -240,6 +240,17 @@ static void test_search_order(void **state) {
   assert_int_equal(n, 4);
 }
 
+/* The two hits of a search that finds two articles, in order. */
+static void assert_two_hits(const char *query, int first, int second) {
+  int got[4];
+  size_t n;
+  char err[512] = "";
+  assert_int_equal(ranking(query, got, 4, &n, err, sizeof err), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(got[0], first);
+  assert_int_equal(got[1], second);
+}
+
 /* A term's weight scales its idf in the BM25 arm, so it changes which
  * rows BM25 finds first, not only their order among themselves. */
 static void test_term_weights(void **state) {
@@ -250,16 +261,10 @@ static void test_term_weights(void **state) {
   const char *q = "收养 继承"; /* one article each, equally rare */
 
   write_model("");
-  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
-  assert_int_equal(n, 2);
-  assert_int_equal(got[0], 4); /* 继承 twice (被继承人) */
-  assert_int_equal(got[1], 3);
+  assert_two_hits(q, 4, 3); /* 继承 twice (被继承人) */
 
   write_model("term\t继承\t0.2\n"); /* terms only: nothing is re-sorted */
-  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
-  assert_int_equal(n, 2);
-  assert_int_equal(got[0], 3);
-  assert_int_equal(got[1], 4);
+  assert_two_hits(q, 3, 4);
 
   write_model("term\t收养\t0.2\nterm\t继承\t3\n");
   assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
@@ -277,10 +282,7 @@ static void test_term_weights(void **state) {
    * scoring below 0 adds nothing. */
   write_beside(".priors", "beta\t0\n");
   write_model("lambda\t1\nneighbour\t2\n归宿\t同居\t10\n");
-  assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
-  assert_int_equal(n, 2);
-  assert_int_equal(got[0], 3);
-  assert_int_equal(got[1], 4);
+  assert_two_hits(q, 3, 4);
   write_model("lambda\t1\nneighbour\t0\n归宿\t同居\t10\n");
   assert_int_equal(ranking(q, got, 4, &n, err, sizeof err), 0);
   assert_int_equal(got[0], 4);
