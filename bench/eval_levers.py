@@ -35,7 +35,7 @@ import tempfile
 
 import numpy as np
 
-from train_rerank import CJK, blank_fillers, fnv_key, load_fillers
+from train_rerank import CJK, article_texts, blank_fillers, fnv_key, load_fillers
 
 FOLDS = 5
 NUMERAL = '零〇一二两三四五六七八九十百千0-9'
@@ -74,24 +74,16 @@ def pipeline_rankings(a):
     return out
 
 
-def current_articles(db):
-    for title, kind, number, suffix, path, text, law in db.execute(
-            'SELECT l.title, a.kind, a.number, a.suffix, a.path, a.text, l.id FROM articles a'
-            ' JOIN versions v ON v.id=a.version_id JOIN laws l ON l.id=v.law_id'
-            ' WHERE v.is_current'):
-        yield fnv_key(title, number if kind == 0 else number + 100000 * kind, suffix), \
-            title, path, text, law
-
-
 def citation_counts(db):
-    names = {t: i for i, t in db.execute('SELECT id, title FROM laws')}
-    names.update({alias: law for alias, law in db.execute('SELECT alias, law_id FROM aliases')})
-    title = {i: t for i, t in db.execute('SELECT id, title FROM laws')}
+    title = dict(db.execute('SELECT id, title FROM laws'))
+    names = {t: i for i, t in title.items()}
+    names.update(db.execute('SELECT alias, law_id FROM aliases'))
     run = re.compile('((?:第[%s]+条(?:之[一二三四五六七八九十])?[、，和及或至]?)+)' % NUMERAL)
     one = re.compile('第([%s]+)条' % NUMERAL)
     own = ('本法', '本条例', '本规定', '本办法', '本解释', '本细则')
     counts = collections.Counter()
-    for _, _, _, text, law in current_articles(db):
+    for law, text in db.execute('SELECT v.law_id, a.text FROM articles a'
+                                ' JOIN versions v ON v.id=a.version_id WHERE v.is_current'):
         for m in run.finditer(text):
             before = text[max(0, m.start() - 40):m.start()].rstrip('》')
             target = None
@@ -109,14 +101,15 @@ def citation_counts(db):
 
 
 class JiebaBM25:
-    def __init__(self, db, k1=1.2, b=0.75):
+    def __init__(self, texts, k1=1.2, b=0.75):
+        """texts: article key -> its title, path and text (article_texts)."""
         import jieba
         jieba.setLogLevel(60)
         self.cut = lambda s: [w for w in jieba.lcut(s, HMM=False) if CJK.search(w)]
         self.keys, vocab, postings = [], {}, collections.defaultdict(list)
         lengths = []
-        for key, title, path, text, _ in current_articles(db):
-            words = collections.Counter(self.cut('%s %s %s' % (title, path, text)))
+        for key, text in texts.items():
+            words = collections.Counter(self.cut(text))
             for w, tf in words.items():
                 postings[vocab.setdefault(w, len(vocab))].append((len(self.keys), tf))
             self.keys.append(key)
@@ -184,7 +177,7 @@ def main():
     bigrams = [{r[j:j + 2] for r in CJK.findall(q) for j in range(len(r) - 1)} for q in questions]
     gold_of = collections.defaultdict(set, {i: g for i, (_, g) in ranked.items()})
     fixed = citation_counts(db) if a.lever == 'citations' else None
-    arm = JiebaBM25(db) if a.lever == 'jieba' else None
+    arm = JiebaBM25(article_texts(a.db)) if a.lever == 'jieba' else None
     total = {mu: collections.Counter() for mu in mus}
     alone = collections.Counter()  # the jieba arm by itself
     for f in range(FOLDS):
