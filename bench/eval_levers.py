@@ -30,12 +30,11 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 
-from train_rerank import CJK, article_texts, blank_fillers, fnv_key, load_fillers
+from train_rerank import CJK, article_texts, fnv_key
 
 FOLDS = 5
 NUMERAL = '零〇一二两三四五六七八九十百千0-9'
@@ -57,7 +56,8 @@ def cn_number(s):
 
 
 def pipeline_rankings(a):
-    """Each question's ranked keys and gold keys, from each fold's model."""
+    """Each question's ranked keys, gold keys and the words the search read
+    (its fillers blanked), from each fold's model."""
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for f in range(1, FOLDS + 1):
@@ -70,7 +70,7 @@ def pipeline_rankings(a):
                 d = json.loads(line)
                 # --holdout numbers the fold's questions from 0
                 out[d['i'] * FOLDS + f - 1] = ([int(h[0]) for h in d['hits']],
-                                               {int(g) for g in d['gold']})
+                                               {int(g) for g in d['gold']}, d['bare'])
     return out
 
 
@@ -171,11 +171,10 @@ def main():
     mus = [float(x) for x in a.mu.split(',')]
     ranked = pipeline_rankings(a)
     db = sqlite3.connect('file:%s?mode=ro' % a.db, uri=True)
-    here = os.path.dirname(os.path.abspath(__file__))
-    questions = [blank_fillers(x['问题'], load_fillers(here))
-                 for x in json.load(open(a.set, encoding='utf-8'))]
-    bigrams = [{r[j:j + 2] for r in CJK.findall(q) for j in range(len(r) - 1)} for q in questions]
-    gold_of = collections.defaultdict(set, {i: g for i, (_, g) in ranked.items()})
+    questions = {i: bare for i, (_, _, bare) in ranked.items()}
+    bigrams = {i: {r[j:j + 2] for r in CJK.findall(q) for j in range(len(r) - 1)}
+               for i, q in questions.items()}
+    gold_of = {i: g for i, (_, g, _) in ranked.items()}
     fixed = citation_counts(db) if a.lever == 'citations' else None
     arm = JiebaBM25(article_texts(a.db)) if a.lever == 'jieba' else None
     total = {mu: collections.Counter() for mu in mus}
@@ -183,10 +182,10 @@ def main():
     for f in range(FOLDS):
         test = [i for i in sorted(ranked) if i % FOLDS == f]
         if a.lever == 'associations':
-            model = association_model([i for i in range(len(questions)) if i % FOLDS != f],
-                                      bigrams, gold_of, a.min_questions)
+            model = association_model([i for i in ranked if i % FOLDS != f], bigrams, gold_of,
+                                      a.min_questions)
         for i in test:
-            keys, gold = ranked[i]
+            keys, gold, _ = ranked[i]
             if fixed is not None:
                 extra = {k: fixed.get(k, 0) for k in keys}
             elif arm is not None:

@@ -45,7 +45,7 @@ dump() { # the first stage's candidates with the model now in m.db.rerank
   "$LAWQA" eval --db "$WORK/m.db" --set "$SET" --kind lecoqa --no-unresolved --dump "$1" >/dev/null
 }
 train() { # DUMP [--terms]
-  /usr/bin/python3 bench/train_rerank.py --db "$DB" --set "$SET" --dump "$@" "${FOLD[@]}"
+  /usr/bin/python3 bench/train_rerank.py --db "$DB" --dump "$@" "${FOLD[@]}"
 }
 : >"$WORK/m.db.rerank"
 dump "$WORK/dump0"

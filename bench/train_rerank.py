@@ -22,21 +22,22 @@ against how often BM25's top non-gold articles for them hold it.  Those
 weights change which 500 rows the pairs then re-sort, so they are learned
 first, and the pairs from the candidates found with them.
 
-usage: train_rerank.py --db DB --set train.json --dump DUMP --terms
+usage: train_rerank.py --db DB --dump DUMP --terms
                        [--holdout F --folds N] > terms.tsv
-       train_rerank.py --db DB --set train.json --dump DUMP2
+       train_rerank.py --db DB --dump DUMP2
                        [--holdout F --folds N] > pairs.tsv
        cat terms.tsv pairs.tsv > rerank.tsv
-DUMP is `lawqa eval --kind lecoqa --dump DUMP` on the same set with the
-model off (an empty DB.rerank file next to the database): the candidates
-the first stage gives.  DUMP2 is the same with terms.tsv as DB.rerank.
+DUMP is `lawqa eval --kind lecoqa --dump DUMP` on the LeCoQA train file
+with the model off (an empty DB.rerank file next to the database): the
+candidates the first stage gives, and the words each search used (the
+retriever's rt_expand_query), so that nothing here re-implements the
+query's expansion.  DUMP2 is the same with terms.tsv as DB.rerank.
 With --holdout F (1-based) the questions
 of fold F (i % N == F-1) are left out: 5-fold cross-validation
 (bench/eval.sh --cv).
 """
 import argparse
 import json
-import os
 import re
 import sqlite3
 import sys
@@ -65,51 +66,6 @@ def bigram_codes(text):
         for i in range(len(run) - 1):
             out.add(ord(run[i]) << 16 | ord(run[i + 1]))
     return np.array(sorted(out), dtype=np.uint64)
-
-
-def blank_fillers(text, fillers):
-    for f in fillers:  # longest first, as retriever/expand.c blanks them
-        text = text.replace(f, ' ' * len(f))
-    return text
-
-
-def load_fillers(here):
-    path = os.path.join(here, '..', 'retriever', 'data', 'fillers.txt')
-    words = [l.strip() for l in open(path, encoding='utf-8')
-             if l.strip() and not l.startswith('#')]
-    return sorted(words, key=len, reverse=True)
-
-
-def load_thesaurus(here):
-    """data/thesaurus.tsv as retriever/expand_data.c holds it: longest
-    phrase first."""
-    path = os.path.join(here, '..', 'retriever', 'data', 'thesaurus.tsv')
-    entries = []
-    for line in open(path, encoding='utf-8'):
-        line = line.rstrip('\n')
-        if line and not line.startswith('#') and '\t' in line:
-            phrase, terms = line.split('\t', 1)
-            entries.append((phrase, terms.split()))
-    return sorted(entries, key=lambda e: -len(e[0]))
-
-
-def expand_query(query, thesaurus, fillers):
-    """The text the BM25 arm takes its terms from, as retriever/expand.c
-    makes it: the statute words of the phrases found, then the question
-    with its fillers blanked."""
-    taken = [False] * len(query)
-    added = []
-    for phrase, terms in thesaurus:
-        if len(added) >= 24:
-            break
-        at = query.find(phrase)
-        while at >= 0 and any(taken[at:at + len(phrase)]):
-            at = query.find(phrase, at + 1)
-        if at < 0:
-            continue
-        taken[at:at + len(phrase)] = [True] * len(phrase)
-        added += [t for t in terms if t not in query and t not in added][:24 - len(added)]
-    return ' '.join(added) + ' ' + blank_fillers(query, fillers)
 
 
 def term_weights(lists, article, a):
@@ -266,7 +222,6 @@ def print_terms(weights, a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--db', required=True)
-    ap.add_argument('--set', required=True)
     ap.add_argument('--dump', required=True)
     ap.add_argument('--holdout', type=int, default=0)
     ap.add_argument('--folds', type=int, default=5)
@@ -290,11 +245,7 @@ def main():
     ap.add_argument('--term-power', type=float, default=0.5)
     a = ap.parse_args()
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    fillers = load_fillers(here)
-    thesaurus = load_thesaurus(here)
     texts = article_texts(a.db)
-    questions = [x['问题'] for x in json.load(open(a.set, encoding='utf-8'))]
     cache = {}
 
     def article(key):
@@ -309,10 +260,9 @@ def main():
         i = d['i']
         if a.holdout and i % a.folds == a.holdout - 1:
             continue
-        if a.terms:
-            q = bigram_codes(expand_query(questions[i], thesaurus, fillers))
-        else:
-            q = bigram_codes(blank_fillers(questions[i], fillers))
+        # the words the search used: the BM25 arm's expanded query for the
+        # term weights, the question with its fillers blanked for the pairs
+        q = bigram_codes(d['expanded'] if a.terms else d['bare'])
         keys = {int(g) for g in d['gold']}
         gold = keys & texts.keys()
         n_gold, n_found = n_gold + len(keys), n_found + len(gold)

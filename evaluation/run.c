@@ -65,9 +65,12 @@ static uint64_t *search_keys(run_ctx *c, const char *query, const char *law, rt_
 }
 
 /* ---- dump ----------------------------------------------------------------
- * One JSON line per question: its gold keys and each hit's key, law, number,
- * category and BM25 score (after the prior), so that misses can be studied
- * and priors simulated outside the retriever.  Built with cJSON, so a law
+ * One JSON line per question: its position among those scored (i), its
+ * gold keys, each hit's key, law, number, category, BM25 score (after the
+ * prior) and BM25 rank, and the text the retriever's BM25 arm took the
+ * question's terms from (expanded) and the part the reranker reads (bare),
+ * so that misses can be studied and the learned model trained outside the
+ * retriever (bench/train_rerank.py) on exactly the words a search uses.  Built with cJSON, so a law
  * title with a quote or backslash still gives valid JSON.  Keys are 64-bit:
  * written as strings, which a JSON number would round. */
 
@@ -94,10 +97,16 @@ static int dump_json(run_ctx *c, cJSON *o, bool ok) {
   return 0;
 }
 
-static int dump_line(run_ctx *c, const uint64_t *gold, size_t ng, const rt_result *res) {
+static int dump_line(run_ctx *c, const char *query, const uint64_t *gold, size_t ng,
+                     const rt_result *res) {
   if (!c->opts->dump) return 0;
+  size_t bare_at = 0;
+  char *expanded = rt_expand_query(query, &bare_at);
   cJSON *o = cJSON_CreateObject(), *g = cJSON_CreateArray(), *hits = cJSON_CreateArray();
-  bool ok = o && cJSON_AddNumberToObject(o, "i", (double)c->i); /* position among those scored */
+  bool ok = expanded && o && cJSON_AddNumberToObject(o, "i", (double)c->i) &&
+            cJSON_AddStringToObject(o, "expanded", expanded) &&
+            cJSON_AddStringToObject(o, "bare", expanded + bare_at);
+  free(expanded);
   ok = ok && cJSON_AddItemToObject(o, "gold", g) && cJSON_AddItemToObject(o, "hits", hits);
   if (!ok) cJSON_Delete(g), cJSON_Delete(hits);
   for (size_t i = 0; ok && i < ng; i++)
@@ -146,7 +155,7 @@ static int run_lecoqa(run_ctx *c, const ev_item *it) {
   for (size_t m = 0; m < 5; m++)
     set(c, m, ev_recall_at(keys, nk, gold, ng, at[m]));
   set(c, 5, ev_rr_at(keys, nk, gold, ng, 100));
-  int rc = dump_line(c, gold, ng, &res);
+  int rc = dump_line(c, it->question, gold, ng, &res);
   free(keys);
   rt_result_free(&res);
   return rc;
@@ -226,7 +235,7 @@ static int run_3_2(run_ctx *c, const ev_item *it) {
   set(c, 0, nk && keys[0] == gold);
   set(c, 1, ev_recall_at(keys, nk, &gold, 1, 10));
   set(c, 2, rouge_lawbench(res.n ? res.hits[0].text : "", it->answer));
-  int rc = dump_line(c, &gold, 1, &res);
+  int rc = dump_line(c, it->question, &gold, 1, &res);
   free(keys);
   rt_result_free(&res);
   return rc;

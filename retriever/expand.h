@@ -21,16 +21,7 @@ extern const size_t rt_thesaurus_len;
 extern const char *const rt_fillers[];
 extern const size_t rt_fillers_len;
 
-/* The query preceded by the statute terms of the phrases found in it (a
- * phrase inside a longer phrase that matched is not counted; a term the
- * query already holds is not repeated).  The terms come first because the
- * BM25 arm keeps only a query's first few dozen tokens; filler words of
- * the query are blanked out (after the phrases were looked up, so 怎么办 in
- * a phrase still counts).  Returns a malloc'd
- * string (a copy of query when nothing matched), NULL when out of memory.
- * *query_at, when not NULL, gets the offset where the query itself, its
- * fillers blanked, begins in it (the word-pair reranker reads that part). */
-char *rt_expand_query(const char *query, size_t *query_at);
+/* rt_expand_query (expand.c) is public: retriever.h. */
 
 #endif
 

@@ -100,6 +100,20 @@ typedef struct {
   char *note;           /* why an arm was skipped, or NULL */
 } rt_result;
 
+/* The text the BM25 arm takes a query's terms from: the statute terms of
+ * the colloquial phrases found in it (data/thesaurus.tsv; a phrase inside a
+ * longer phrase that matched is not counted, a term the query already
+ * holds is not repeated), then the query with its filler words
+ * (data/fillers.txt) blanked.  The terms come first because the BM25 arm
+ * keeps only a query's first few dozen tokens; fillers are blanked after
+ * the phrases were looked up, so 怎么办 in a phrase still counts.  Returns a
+ * malloc'd string (a copy of query when nothing matched), NULL when out of
+ * memory.  *query_at, when not NULL, gets the offset where the query
+ * itself, its fillers blanked, begins in it: the word-pair reranker reads
+ * that part.  Public so that the learned model is trained on exactly the
+ * words a search uses (lawqa eval --dump). */
+char *rt_expand_query(const char *query, size_t *query_at);
+
 /* Ranks articles for a query.  Articles that hold the parts of the query
  * in quotes ("…", “…”, 「…」, 『…』) as written rank first among the BM25
  * hits; when no article holds them, the note says so.  Returns 0, or -1

@@ -2,12 +2,14 @@
  * then, so a gold answer quoting an older text matches only as of a date
  * before the amendment, and a law with no version yet is unresolved.  And
  * a run whose searches fail stops with the reason, instead of scoring
- * them as empty results. */
+ * them as empty results.  And --dump writes the words each search used,
+ * which bench/train_rerank.py learns from. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -102,8 +104,38 @@ static void test_search_error(void **state) {
   assert_int_equal(remove(model), 0);
 }
 
+static void test_dump_words(void **state) {
+  (void)state;
+  char err[512], path[700], line[4096] = "", want[1024];
+  snprintf(path, sizeof path, "%s/dump.jsonl", g_dir);
+  rt_handle *h = rt_open(g_db, err, sizeof err);
+  assert_non_null(h);
+  ev_set set;
+  assert_int_equal(ev_load(g_set, EV_LAWBENCH_3_2, &set, err, sizeof err), 0);
+  FILE *f = fopen(path, "w+");
+  assert_non_null(f);
+  ev_opts opts = {.k = 10, .dump = f};
+  ev_report r;
+  if (ev_run(h, &set, EV_LAWBENCH_3_2, &opts, &r, err, sizeof err)) fail_msg("%s", err);
+  rewind(f);
+  assert_non_null(fgets(line, sizeof line, f));
+  fclose(f);
+  size_t bare_at;
+  char *expanded = rt_expand_query(set.items[0].question, &bare_at);
+  assert_non_null(expanded);
+  snprintf(want, sizeof want, "\"expanded\":\"%s\",\"bare\":\"%s\"", expanded, expanded + bare_at);
+  assert_non_null(strstr(line, want));
+  assert_non_null(strstr(set.items[0].question, "什么"));
+  assert_null(strstr(expanded + bare_at, "什么")); /* a filler, blanked */
+  free(expanded);
+  ev_report_free(&r);
+  ev_set_free(&set);
+  rt_close(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup_as_of),
-                                     cmocka_unit_test(test_search_error)};
+                                     cmocka_unit_test(test_search_error),
+                                     cmocka_unit_test(test_dump_words)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "expand.h"
+#include "retriever.h"
 
 static void test_expands_colloquial_words(void **state) {
   (void)state;
