@@ -16,9 +16,20 @@ mu 0 reproduces `bench/eval.sh --cv` exactly.
                 log(P(bigram | article's questions) / P(bigram)); the score
                 is the sum over the question's bigrams.  Learned on the four
                 other folds; it can add articles the pipeline did not find.
+  prf           pseudo-relevance feedback: the question plus the --prf-terms
+                bigrams that best mark the pipeline's first --prf-docs
+                articles (sum of tf / length * idf / rank, none of the
+                question's own, none in over 5% of the articles) is searched
+                again by the same pipeline; the article's score is
+                1 / (rank + c) in that second ranking.
+
+--lever all fuses nothing: it counts the held-out gold articles that are
+among the candidates of the pipeline and of every lever together, the most
+that any ranking of them could find.
 
 usage: eval_levers.py --cv DIR --db DB --lever NAME [--mu 0,0.01,...]
-                      [--c 2] [--min-questions 3] [--lawqa build/lawqa]
+                      [--c 2] [--min-questions 3] [--prf-docs 3]
+                      [--prf-terms 3] [--lawqa build/lawqa]
 DIR is the --out of `bench/eval.sh --db DB --out DIR --cv` (each fold's
 learned model beside cvF.db).
 """
@@ -55,16 +66,16 @@ def cn_number(s):
     return total + digit
 
 
-def pipeline_rankings(a):
+def pipeline_rankings(a, question_set):
     """Each question's ranked keys, gold keys and the words the search read
     (its fillers blanked), from each fold's model."""
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for f in range(1, FOLDS + 1):
             dump = os.path.join(tmp, 'fold%d' % f)
-            subprocess.run([a.lawqa, 'eval', '--db', os.path.join(a.cv, 'cv%d.db' % f), '--set',
-                            a.set, '--kind', 'lecoqa', '--folds', str(FOLDS), '--holdout', str(f),
-                            '--no-unresolved', '--k', '500', '--dump', dump],
+            subprocess.run([a.lawqa, 'eval', '--db', os.path.join(a.cv, 'cv%d.db' % f),
+                            '--set', question_set, '--kind', 'lecoqa', '--folds', str(FOLDS),
+                            '--holdout', str(f), '--no-unresolved', '--k', '500', '--dump', dump],
                            check=True, stdout=subprocess.DEVNULL)
             for line in open(dump, encoding='utf-8'):
                 d = json.loads(line)
@@ -132,6 +143,29 @@ class JiebaBM25:
         return [self.keys[t] for t in top if score[t] > 0]
 
 
+def feedback_set(a, ranked, texts, tmp):
+    """The question set again, each question followed by the bigrams that
+    best mark its first a.prf_docs articles; returns the new file's path."""
+    bigrams = lambda s: [r[j:j + 2] for r in CJK.findall(s) for j in range(len(r) - 1)]
+    df = collections.Counter()
+    for text in texts.values():
+        df.update(set(bigrams(text)))
+    n = len(texts)
+    records = json.load(open(a.set, encoding='utf-8'))
+    for i, (keys, _, bare) in ranked.items():
+        own, weight = set(bigrams(bare)), collections.Counter()
+        for rank, key in enumerate(keys[:a.prf_docs], 1):
+            words = collections.Counter(bigrams(texts.get(key, '')))
+            length = sum(words.values())
+            for w, tf in words.items():
+                if w not in own and df[w] <= 0.05 * n:
+                    weight[w] += tf / length * math.log(n / df[w]) / rank
+        records[i]['问题'] += ' ' + ' '.join(w for w, _ in weight.most_common(a.prf_terms))
+    path = os.path.join(tmp, 'feedback.json')
+    json.dump(records, open(path, 'w', encoding='utf-8'), ensure_ascii=False)
+    return path
+
+
 def association_model(train, bigrams, gold_of, min_q):
     n_q = len(train)
     df = collections.Counter(b for i in train for b in bigrams[i])
@@ -156,6 +190,56 @@ def metrics(ranked, gold):
     return out
 
 
+def shared_bigrams(db_path, pairs, bigrams):
+    """For each (question, article key), the bigrams that the question and
+    the article's title, path and text share, leaving aside those in over 30%
+    of the articles (which the BM25 arm leaves aside too)."""
+    texts = article_texts(db_path)
+    grams = {k: {r[j:j + 2] for r in CJK.findall(t) for j in range(len(r) - 1)}
+             for k, t in texts.items()}
+    df = collections.Counter(b for g in grams.values() for b in g)
+    return [{b for b in bigrams[i] & grams.get(k, set()) if df[b] <= 0.3 * len(texts)}
+            for i, k in pairs]
+
+
+LEVERS = ('citations', 'jieba', 'associations', 'prf')
+
+
+def make_lever(name, a, ranked, bigrams):
+    """A function (fold, question) -> (the lever's score by article key, the
+    lever's own ranking when it is an arm of its own, else None)."""
+    if name == 'citations':
+        fixed = citation_counts(sqlite3.connect('file:%s?mode=ro' % a.db, uri=True))
+        return lambda f, i: ({k: fixed.get(k, 0) for k in ranked[i][0]}, None)
+    if name in ('jieba', 'prf'):
+        if name == 'jieba':
+            arm = JiebaBM25(article_texts(a.db))
+            search = lambda i: arm.search(ranked[i][2])
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                second = pipeline_rankings(a, feedback_set(a, ranked, article_texts(a.db), tmp))
+            search = lambda i: second[i][0]
+
+        def arm_scores(f, i):
+            hits, scores = search(i), {}
+            for r, k in enumerate(hits):
+                scores.setdefault(k, 1 / (r + a.c))
+            return scores, hits
+        return arm_scores
+    gold_of = {i: g for i, (_, g, _) in ranked.items()}
+    models = {}
+
+    def associations(f, i):
+        if f not in models:
+            models[f] = association_model([j for j in ranked if j % FOLDS != f], bigrams,
+                                          gold_of, a.min_questions)
+        scores = collections.Counter()
+        for b in bigrams[i]:
+            scores.update(models[f].get(b, {}))
+        return scores, None
+    return associations
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--cv', required=True)
@@ -163,52 +247,55 @@ def main():
     ap.add_argument('--set', default=os.path.join(os.environ.get('LAWQA_SHARED', '../shared'),
                                                   'eval', 'lecoqa', 'train.json'))
     ap.add_argument('--lawqa', default='build/lawqa')
-    ap.add_argument('--lever', required=True, choices=['citations', 'jieba', 'associations'])
+    ap.add_argument('--lever', required=True, choices=LEVERS + ('all',))
     ap.add_argument('--mu', default='0,0.003,0.01,0.03')
     ap.add_argument('--c', type=float, default=2)
     ap.add_argument('--min-questions', type=int, default=3)
+    ap.add_argument('--prf-docs', type=int, default=3)
+    ap.add_argument('--prf-terms', type=int, default=3)
     a = ap.parse_args()
-    mus = [float(x) for x in a.mu.split(',')]
-    ranked = pipeline_rankings(a)
-    db = sqlite3.connect('file:%s?mode=ro' % a.db, uri=True)
-    questions = {i: bare for i, (_, _, bare) in ranked.items()}
+    mus = [float(x) for x in a.mu.split(',')] if a.lever != 'all' else []
+    ranked = pipeline_rankings(a, a.set)
     bigrams = {i: {r[j:j + 2] for r in CJK.findall(q) for j in range(len(r) - 1)}
-               for i, q in questions.items()}
-    gold_of = {i: g for i, (_, g, _) in ranked.items()}
-    fixed = citation_counts(db) if a.lever == 'citations' else None
-    arm = JiebaBM25(article_texts(a.db)) if a.lever == 'jieba' else None
+               for i, (_, _, q) in ranked.items()}
+    levers = [make_lever(name, a, ranked, bigrams)
+              for name in (LEVERS if a.lever == 'all' else (a.lever,))]
     total = {mu: collections.Counter() for mu in mus}
-    alone = collections.Counter()  # the jieba arm by itself
-    for f in range(FOLDS):
-        test = [i for i in sorted(ranked) if i % FOLDS == f]
-        if a.lever == 'associations':
-            model = association_model([i for i in ranked if i % FOLDS != f], bigrams, gold_of,
-                                      a.min_questions)
-        for i in test:
-            keys, gold, _ = ranked[i]
-            if fixed is not None:
-                extra = {k: fixed.get(k, 0) for k in keys}
-            elif arm is not None:
-                hits = arm.search(questions[i])
+    missed = []  # (question, gold article) that no lever finds
+    alone = collections.Counter()  # an arm of its own, by itself
+    ceiling = collections.Counter()
+    for i in sorted(ranked):
+        keys, gold, _ = ranked[i]
+        extra, found = collections.Counter(), set(keys)
+        for lever in levers:
+            scores, hits = lever(i % FOLDS, i)
+            if hits is not None and len(levers) == 1:
                 alone.update(metrics(hits, gold))
-                extra = {k: 1 / (r + a.c) for r, k in enumerate(hits)}
-            else:
-                extra = collections.Counter()
-                for b in bigrams[i]:
-                    extra.update(model.get(b, {}))
-            base = {}
-            for r, k in enumerate(keys):
-                base.setdefault(k, 1 / (r + a.c))
-            for mu in mus:
-                score = dict(base)
-                for k, x in extra.items():
-                    score[k] = score.get(k, 0) + mu * x
-                total[mu].update(metrics(sorted(score, key=lambda k: -score[k]), gold))
+            extra.update(scores)
+            found |= {k for k, x in scores.items() if x > 0}
+        # the gold articles that any fusion of these could rank at all
+        ceiling['pipeline'] += len(gold & set(keys)) / len(gold)
+        ceiling['with ' + a.lever] += len(gold & found) / len(gold)
+        ceiling['candidates'] += len(found)
+        missed += [(i, g) for g in gold - found]
+        base = {}
+        for r, k in enumerate(keys):
+            base.setdefault(k, 1 / (r + a.c))
+        for mu in mus:
+            score = dict(base)
+            for k, x in extra.items():
+                score[k] = score.get(k, 0) + mu * x
+            total[mu].update(metrics(sorted(score, key=lambda k: -score[k]), gold))
     line = lambda t: '  '.join('%s %.4f' % (m, v / len(ranked)) for m, v in t.items())
     if alone:
-        print('jieba arm alone  %s' % line(alone))
+        print('%s arm alone  %s' % (a.lever, line(alone)))
     for mu in mus:
         print('%s mu %-6g %s' % (a.lever, mu, line(total[mu])))
+    print('gold among the candidates  %s' % line(ceiling))
+    if a.lever == 'all':
+        print('gold articles found by none: %d of %d; sharing no bigram with the question: %d'
+              % (len(missed), sum(len(g) for _, g, _ in ranked.values()),
+                 sum(not shared for shared in shared_bigrams(a.db, missed, bigrams))))
 
 
 if __name__ == '__main__':
