@@ -27,17 +27,20 @@ char *ev_resolve_law(rt_handle *h, const char *name, size_t len) {
   return title;
 }
 
+enum { NO_LAW = -1, NO_ARTICLE = -2 };
+
+/* 0, NO_LAW, or NO_ARTICLE when the law is known but has no such article. */
 static int get_article(rt_handle *h, const char *law, size_t law_len, const char *label,
                        const char *as_of, rt_hit *out, char *why, size_t whylen) {
   char *title = ev_resolve_law(h, law, law_len);
   if (!title) {
     snprintf(why, whylen, "unknown law");
-    return -1;
+    return NO_LAW;
   }
   memset(out, 0, sizeof *out);
   int rc = rt_get_article(h, title, label, as_of, out, why, whylen);
   free(title);
-  return rc == 0 ? 0 : -1;
+  return rc == 0 ? 0 : NO_ARTICLE;
 }
 
 int ev_resolve_key(rt_handle *h, const char *key, uint64_t *out, char *why, size_t whylen) {
@@ -54,7 +57,7 @@ int ev_resolve_key(rt_handle *h, const char *key, uint64_t *out, char *why, size
   }
   free(law);
   free(label);
-  return rc;
+  return rc == 0 ? 0 : -1;
 }
 
 int ev_lookup_question(rt_handle *h, const char *question, const char *as_of, rt_hit *out,
@@ -68,7 +71,7 @@ int ev_lookup_question(rt_handle *h, const char *question, const char *as_of, rt
     return -1;
   }
   if (ev_split_key(head, &law, &label))
-    rc = get_article(h, law, strlen(law), label, as_of, out, why, whylen);
+    rc = get_article(h, law, strlen(law), label, as_of, out, why, whylen) == 0 ? 0 : -1;
   else
     snprintf(why, whylen, "no article number");
   free(head);
@@ -97,7 +100,10 @@ static int get_article_before(rt_handle *h, const char *text, size_t end, const 
     from++;
   char *name = malloc(end - from + 1);
   size_t n = 0;
-  if (!name) return -1;
+  if (!name) {
+    snprintf(why, whylen, "out of memory");
+    return -1;
+  }
   for (size_t i = from; i < end;) {
     size_t l = ev_utf8_len(text + i);
     if (strncmp(text + i, "《", l) && strncmp(text + i, "》", l))
@@ -107,7 +113,11 @@ static int get_article_before(rt_handle *h, const char *text, size_t end, const 
   name[n] = 0;
   while (n >= 3 && (!strcmp(name + n - 3, "的") || !strcmp(name + n - 3, "中")))
     name[n -= 3] = 0;
-  int rc = n ? get_article(h, name, n, label, NULL, out, why, whylen) : -1;
+  int rc = NO_LAW;
+  if (n)
+    rc = get_article(h, name, n, label, NULL, out, why, whylen);
+  else
+    snprintf(why, whylen, "unknown law");
   free(name);
   return rc;
 }
@@ -126,15 +136,17 @@ int ev_resolve_cited(rt_handle *h, const char *text, size_t len, uint64_t *out, 
   *n = 0;
   for (size_t i = 0; i < found && i < MAX_CITES; i++) {
     const st_citation *c = &cites[i];
-    char label[64], why[256], ref[512];
+    char label[64], why[256], why_before[256], ref[512];
     rt_hit hit;
     if (!c->law_len || c->this_law || c->article <= 0 || !label_of(c, label, sizeof label))
       continue; /* a bare 第X条 inside quoted article text is not a citation */
-    if (get_article(h, text + c->law_start, c->law_len, label, NULL, &hit, why, sizeof why) != 0 &&
-        get_article_before(h, text, c->start, label, &hit, why, sizeof why) != 0) {
+    int rc = get_article(h, text + c->law_start, c->law_len, label, NULL, &hit, why, sizeof why);
+    if (rc != 0 &&
+        get_article_before(h, text, c->start, label, &hit, why_before, sizeof why_before) != 0) {
       snprintf(ref, sizeof ref, "《%.*s》%s", (int)(c->law_len < 400 ? c->law_len : 400),
                text + c->law_start, label);
-      if (ev_note_unresolved(r, ref, why)) return -1;
+      /* A law that exists but lacks the article says more than the fallback. */
+      if (ev_note_unresolved(r, ref, rc == NO_ARTICLE ? why : why_before)) return -1;
       continue;
     }
     uint64_t key = ev_hit_key(&hit);

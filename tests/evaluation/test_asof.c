@@ -3,7 +3,8 @@
  * before the amendment, and a law with no version yet is unresolved.  And
  * a run whose searches fail stops with the reason, instead of scoring
  * them as empty results.  And --dump writes the words each search used,
- * which bench/train_rerank.py learns from. */
+ * which bench/train_rerank.py learns from.  And an unresolved gold citation
+ * says why. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,9 +134,44 @@ static void test_dump_words(void **state) {
   rt_close(h);
 }
 
+/* A gold citation that does not resolve says why: an unknown law, or a
+ * known law without that article (which the fallback's "unknown law" for
+ * the words before the citation used to hide). */
+static void test_unresolved_reason(void **state) {
+  (void)state;
+  char err[512], path[700];
+  snprintf(path, sizeof path, "%s/3-2.json", g_dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("[{\"instruction\":\"i\",\"question\":\"场景:股东出资。根据哪条法律？\","
+        "\"answer\":\"根据《中华人民共和国测试公司法》第九十九条规定，股东出资。\"},"
+        "{\"instruction\":\"i\",\"question\":\"场景:股东出资。根据哪条法律？\","
+        "\"answer\":\"根据《没有这部测试法》第一条规定，股东出资。\"}]",
+        f);
+  fclose(f);
+  rt_handle *h = rt_open(g_db, err, sizeof err);
+  assert_non_null(h);
+  ev_set set;
+  assert_int_equal(ev_load(path, EV_LAWBENCH_3_2, &set, err, sizeof err), 0);
+  ev_opts opts = {.k = 10};
+  ev_report r;
+  if (ev_run(h, &set, EV_LAWBENCH_3_2, &opts, &r, err, sizeof err)) fail_msg("%s", err);
+  int no_article = 0, unknown = 0;
+  for (size_t i = 0; i < r.n_unresolved; i++) {
+    if (strstr(r.unresolved[i], "第99条 (中华人民共和国测试公司法 has no article 第九十九条)"))
+      no_article++;
+    if (strstr(r.unresolved[i], "《没有这部测试法》第1条 (unknown law)")) unknown++;
+  }
+  assert_int_equal(no_article, 1);
+  assert_int_equal(unknown, 1);
+  ev_report_free(&r);
+  ev_set_free(&set);
+  rt_close(h);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup_as_of),
-                                     cmocka_unit_test(test_search_error),
-                                     cmocka_unit_test(test_dump_words)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_lookup_as_of), cmocka_unit_test(test_search_error),
+      cmocka_unit_test(test_dump_words), cmocka_unit_test(test_unresolved_reason)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
