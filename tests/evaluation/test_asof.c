@@ -52,13 +52,27 @@ static int teardown(void **state) {
   return 0;
 }
 
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  assert_int_equal(fclose(f), 0);
+}
+
+/* A handle on the test database, and the set at path loaded as kind. */
+static rt_handle *open_with(const char *path, ev_kind kind, ev_set *set) {
+  char err[512];
+  rt_handle *h = rt_open(g_db, err, sizeof err);
+  if (!h) fail_msg("%s", err);
+  if (ev_load(path, kind, set, err, sizeof err)) fail_msg("%s", err);
+  return h;
+}
+
 /* exact(lookup) of the one question as of date, and the unresolved count. */
 static double exact_lookup(const char *as_of, size_t *unresolved) {
   char err[512];
-  rt_handle *h = rt_open(g_db, err, sizeof err);
-  assert_non_null(h);
   ev_set set;
-  assert_int_equal(ev_load(g_set, EV_LAWBENCH_1_1, &set, err, sizeof err), 0);
+  rt_handle *h = open_with(g_set, EV_LAWBENCH_1_1, &set);
   ev_opts opts = {.k = 10, .as_of = as_of};
   ev_report r;
   if (ev_run(h, &set, EV_LAWBENCH_1_1, &opts, &r, err, sizeof err)) fail_msg("%s", err);
@@ -87,14 +101,9 @@ static void test_search_error(void **state) {
   (void)state;
   char err[512], model[700];
   snprintf(model, sizeof model, "%s.rerank", g_db);
-  FILE *f = fopen(model, "w");
-  assert_non_null(f);
-  fputs("term\t股东\t0\n", f); /* malformed: every search fails */
-  fclose(f);
-  rt_handle *h = rt_open(g_db, err, sizeof err);
-  assert_non_null(h);
+  write_file(model, "term\t股东\t0\n"); /* malformed: every search fails */
   ev_set set;
-  assert_int_equal(ev_load(g_set, EV_LAWBENCH_3_2, &set, err, sizeof err), 0);
+  rt_handle *h = open_with(g_set, EV_LAWBENCH_3_2, &set);
   ev_opts opts = {.k = 10};
   ev_report r;
   assert_int_equal(ev_run(h, &set, EV_LAWBENCH_3_2, &opts, &r, err, sizeof err), -1);
@@ -109,10 +118,8 @@ static void test_dump_words(void **state) {
   (void)state;
   char err[512], path[700], line[4096] = "", want[1024];
   snprintf(path, sizeof path, "%s/dump.jsonl", g_dir);
-  rt_handle *h = rt_open(g_db, err, sizeof err);
-  assert_non_null(h);
   ev_set set;
-  assert_int_equal(ev_load(g_set, EV_LAWBENCH_3_2, &set, err, sizeof err), 0);
+  rt_handle *h = open_with(g_set, EV_LAWBENCH_3_2, &set);
   FILE *f = fopen(path, "w+");
   assert_non_null(f);
   ev_opts opts = {.k = 10, .dump = f};
@@ -141,18 +148,12 @@ static void test_unresolved_reason(void **state) {
   (void)state;
   char err[512], path[700];
   snprintf(path, sizeof path, "%s/3-2.json", g_dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("[{\"instruction\":\"i\",\"question\":\"场景:股东出资。根据哪条法律？\","
-        "\"answer\":\"根据《中华人民共和国测试公司法》第九十九条规定，股东出资。\"},"
-        "{\"instruction\":\"i\",\"question\":\"场景:股东出资。根据哪条法律？\","
-        "\"answer\":\"根据《没有这部测试法》第一条规定，股东出资。\"}]",
-        f);
-  fclose(f);
-  rt_handle *h = rt_open(g_db, err, sizeof err);
-  assert_non_null(h);
+  write_file(path, "[{\"instruction\":\"i\",\"question\":\"场景:股东出资。根据哪条法律？\","
+                   "\"answer\":\"根据《中华人民共和国测试公司法》第九十九条规定，股东出资。\"},"
+                   "{\"instruction\":\"i\",\"question\":\"场景:股东出资。根据哪条法律？\","
+                   "\"answer\":\"根据《没有这部测试法》第一条规定，股东出资。\"}]");
   ev_set set;
-  assert_int_equal(ev_load(path, EV_LAWBENCH_3_2, &set, err, sizeof err), 0);
+  rt_handle *h = open_with(path, EV_LAWBENCH_3_2, &set);
   ev_opts opts = {.k = 10};
   ev_report r;
   if (ev_run(h, &set, EV_LAWBENCH_3_2, &opts, &r, err, sizeof err)) fail_msg("%s", err);
