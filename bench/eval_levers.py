@@ -11,6 +11,10 @@ mu 0 reproduces `bench/eval.sh --cv` exactly.
   jieba         a BM25 arm over jieba words (Debian's python3-jieba, no HMM)
                 of title, path and text; the article's score is
                 1 / (rank + c) in that arm's top 200.
+  anchors       a BM25 arm over bigrams of what cites the article: the text
+                of every article of another law that cites it, joined; the
+                score is 1 / (rank + c) in that arm's top 200.  Learns
+                nothing from LeCoQA.
   associations  for each (question bigram, gold article) seen together in at
                 least --min-questions training questions, the lift
                 log(P(bigram | article's questions) / P(bigram)); the score
@@ -85,14 +89,15 @@ def pipeline_rankings(a, question_set):
     return out
 
 
-def citation_counts(db):
+def citations(db):
+    """(citing law id, citing article's text, cited law id, cited article's
+    key) for every citation in the corpus's current articles."""
     title = dict(db.execute('SELECT id, title FROM laws'))
     names = {t: i for i, t in title.items()}
     names.update(db.execute('SELECT alias, law_id FROM aliases'))
     run = re.compile('((?:第[%s]+条(?:之[一二三四五六七八九十])?[、，和及或至]?)+)' % NUMERAL)
     one = re.compile('第([%s]+)条' % NUMERAL)
     own = ('本法', '本条例', '本规定', '本办法', '本解释', '本细则')
-    counts = collections.Counter()
     for law, text in db.execute('SELECT v.law_id, a.text FROM articles a'
                                 ' JOIN versions v ON v.id=a.version_id WHERE v.is_current'):
         for m in run.finditer(text):
@@ -107,16 +112,32 @@ def citation_counts(db):
                 if target:
                     break
             for n in one.findall(m.group(1)) if target else ():
-                counts[fnv_key(title[target], cn_number(n), 0)] += 1
+                yield law, text, target, fnv_key(title[target], cn_number(n), 0)
+
+
+def citation_counts(db):
+    counts = collections.Counter(key for _, _, _, key in citations(db))
     return {k: math.log1p(n) for k, n in counts.items()}
 
 
-class JiebaBM25:
-    def __init__(self, texts, k1=1.2, b=0.75):
-        """texts: article key -> its title, path and text (article_texts)."""
-        import jieba
-        jieba.setLogLevel(60)
-        self.cut = lambda s: [w for w in jieba.lcut(s, HMM=False) if CJK.search(w)]
+def anchor_texts(db):
+    """Cited article's key -> the texts of the other laws' articles that cite
+    it, joined (a blank between them, so that no bigram spans two)."""
+    texts = collections.defaultdict(list)
+    for law, text, target, key in citations(db):
+        if target != law:
+            texts[key].append(text)
+    return {key: ' '.join(t) for key, t in texts.items()}
+
+
+def bigrams_of(s):
+    return [r[j:j + 2] for r in CJK.findall(s) for j in range(len(r) - 1)]
+
+
+class BM25:
+    def __init__(self, texts, cut, k1=1.2, b=0.75):
+        """texts: article key -> the text it is found by; cut: text -> words."""
+        self.cut = cut
         self.keys, vocab, postings = [], {}, collections.defaultdict(list)
         lengths = []
         for key, text in texts.items():
@@ -146,16 +167,15 @@ class JiebaBM25:
 def feedback_set(a, ranked, texts, tmp):
     """The question set again, each question followed by the bigrams that
     best mark its first a.prf_docs articles; returns the new file's path."""
-    bigrams = lambda s: [r[j:j + 2] for r in CJK.findall(s) for j in range(len(r) - 1)]
     df = collections.Counter()
     for text in texts.values():
-        df.update(set(bigrams(text)))
+        df.update(set(bigrams_of(text)))
     n = len(texts)
     records = json.load(open(a.set, encoding='utf-8'))
     for i, (keys, _, bare) in ranked.items():
-        own, weight = set(bigrams(bare)), collections.Counter()
+        own, weight = set(bigrams_of(bare)), collections.Counter()
         for rank, key in enumerate(keys[:a.prf_docs], 1):
-            words = collections.Counter(bigrams(texts.get(key, '')))
+            words = collections.Counter(bigrams_of(texts.get(key, '')))
             length = sum(words.values())
             for w, tf in words.items():
                 if w not in own and df[w] <= 0.05 * n:
@@ -195,14 +215,13 @@ def shared_bigrams(db_path, pairs, bigrams):
     the article's title, path and text share, leaving aside those in over 30%
     of the articles (which the BM25 arm leaves aside too)."""
     texts = article_texts(db_path)
-    grams = {k: {r[j:j + 2] for r in CJK.findall(t) for j in range(len(r) - 1)}
-             for k, t in texts.items()}
+    grams = {k: set(bigrams_of(t)) for k, t in texts.items()}
     df = collections.Counter(b for g in grams.values() for b in g)
     return [{b for b in bigrams[i] & grams.get(k, set()) if df[b] <= 0.3 * len(texts)}
             for i, k in pairs]
 
 
-LEVERS = ('citations', 'jieba', 'associations', 'prf')
+LEVERS = ('citations', 'jieba', 'anchors', 'associations', 'prf')
 
 
 def make_lever(name, a, ranked, bigrams):
@@ -211,10 +230,17 @@ def make_lever(name, a, ranked, bigrams):
     if name == 'citations':
         fixed = citation_counts(sqlite3.connect('file:%s?mode=ro' % a.db, uri=True))
         return lambda f, i: ({k: fixed.get(k, 0) for k in ranked[i][0]}, None)
-    if name in ('jieba', 'prf'):
+    if name in ('jieba', 'anchors', 'prf'):
         if name == 'jieba':
-            arm = JiebaBM25(article_texts(a.db))
+            import jieba
+            jieba.setLogLevel(60)
+            cut = lambda s: [w for w in jieba.lcut(s, HMM=False) if CJK.search(w)]
+            arm = BM25(article_texts(a.db), cut)
             search = lambda i: arm.search(ranked[i][2])
+        elif name == 'anchors':
+            anchors = BM25(anchor_texts(sqlite3.connect('file:%s?mode=ro' % a.db, uri=True)),
+                           bigrams_of)
+            search = lambda i: anchors.search(ranked[i][2])
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 second = pipeline_rankings(a, feedback_set(a, ranked, article_texts(a.db), tmp))
@@ -256,8 +282,7 @@ def main():
     a = ap.parse_args()
     mus = [float(x) for x in a.mu.split(',')] if a.lever != 'all' else []
     ranked = pipeline_rankings(a, a.set)
-    bigrams = {i: {r[j:j + 2] for r in CJK.findall(q) for j in range(len(r) - 1)}
-               for i, (_, _, q) in ranked.items()}
+    bigrams = {i: set(bigrams_of(q)) for i, (_, _, q) in ranked.items()}
     levers = [make_lever(name, a, ranked, bigrams)
               for name in (LEVERS if a.lever == 'all' else (a.lever,))]
     total = {mu: collections.Counter() for mu in mus}
