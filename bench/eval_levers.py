@@ -27,9 +27,10 @@ mu 0 reproduces `bench/eval.sh --cv` exactly.
                 again by the same pipeline; the article's score is
                 1 / (rank + c) in that second ranking.
 
---lever all fuses nothing: it counts the held-out gold articles that are
-among the candidates of the pipeline and of every lever together, the most
-that any ranking of them could find.
+--lever all adds every lever, each weighed by its best mu alone (BEST_MU)
+and then by mu, and counts the held-out gold articles that are among the
+candidates of the pipeline and of every lever together, the most that any
+ranking of them could find.
 
 usage: eval_levers.py --cv DIR --db DB --lever NAME [--mu 0,0.01,...]
                       [--c 2] [--min-questions 3] [--prf-docs 3]
@@ -221,6 +222,8 @@ def shared_bigrams(db_path, pairs, bigrams):
             for i, k in pairs]
 
 
+# each lever's best mu alone, which --lever all weighs it by
+BEST_MU = {'citations': 0.003, 'jieba': 0.1, 'anchors': 0.1, 'associations': 0.005, 'prf': 0.2}
 LEVERS = ('citations', 'jieba', 'anchors', 'associations', 'prf')
 
 
@@ -280,11 +283,12 @@ def main():
     ap.add_argument('--prf-docs', type=int, default=3)
     ap.add_argument('--prf-terms', type=int, default=3)
     a = ap.parse_args()
-    mus = [float(x) for x in a.mu.split(',')] if a.lever != 'all' else []
+    mus = [float(x) for x in a.mu.split(',')]
     ranked = pipeline_rankings(a, a.set)
     bigrams = {i: set(bigrams_of(q)) for i, (_, _, q) in ranked.items()}
-    levers = [make_lever(name, a, ranked, bigrams)
-              for name in (LEVERS if a.lever == 'all' else (a.lever,))]
+    names = LEVERS if a.lever == 'all' else (a.lever,)
+    levers = [(make_lever(name, a, ranked, bigrams), BEST_MU[name] if a.lever == 'all' else 1)
+              for name in names]
     total = {mu: collections.Counter() for mu in mus}
     missed = []  # (question, gold article) that no lever finds
     alone = collections.Counter()  # an arm of its own, by itself
@@ -292,11 +296,11 @@ def main():
     for i in sorted(ranked):
         keys, gold, _ = ranked[i]
         extra, found = collections.Counter(), set(keys)
-        for lever in levers:
+        for lever, weight in levers:
             scores, hits = lever(i % FOLDS, i)
             if hits is not None and len(levers) == 1:
                 alone.update(metrics(hits, gold))
-            extra.update(scores)
+            extra.update({k: weight * x for k, x in scores.items()})
             found |= {k for k, x in scores.items() if x > 0}
         # the gold articles that any fusion of these could rank at all
         ceiling['pipeline'] += len(gold & set(keys)) / len(gold)
