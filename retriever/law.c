@@ -17,18 +17,38 @@ static int64_t lookup(rt_handle *h, const char *sql, const char *key, size_t len
   return id;
 }
 
+/* Several laws may share an alias: the lowest prio wins, then the shortest
+ * title. */
+static const char ALIAS_SQL[] =
+    "SELECT a.law_id FROM aliases a JOIN laws l ON l.id=a.law_id WHERE a.alias=?1 "
+    "ORDER BY a.prio, length(l.title), l.id LIMIT 1";
+
+/* Trial rules are mostly cited without their note: 《处方药与非处方药分类
+ * 管理办法》 and …办法试行 name …办法（试行）.  A law of that very name
+ * without the note is found first, by the lookups before this one. */
+static int64_t trial_law_id(rt_handle *h, const char *key) {
+  static const char note[] = "(试行)", word[] = "试行";
+  size_t n = strlen(key);
+  if (n >= strlen(note) && !strcmp(key + n - strlen(note), note)) return -1;
+  if (n > strlen(word) && !strcmp(key + n - strlen(word), word)) n -= strlen(word);
+  char *with_note = malloc(n + sizeof note);
+  if (!with_note) return -1;
+  memcpy(with_note, key, n);
+  memcpy(with_note + n, note, sizeof note);
+  int64_t id = lookup(h, ALIAS_SQL, with_note, strlen(with_note));
+  free(with_note);
+  return id;
+}
+
 int64_t rt_law_id(rt_handle *h, const char *name, size_t len) {
   if (!name || !len) return -1;
   int64_t id = lookup(h, "SELECT id FROM laws WHERE title=?1", name, len);
   if (id >= 0) return id;
   char *key = st_law_key(name, len);
   if (!key) return -1;
-  if (*key)
-    id = lookup(h,
-                "SELECT a.law_id FROM aliases a JOIN laws l ON l.id=a.law_id WHERE a.alias=?1 "
-                "ORDER BY a.prio, length(l.title), l.id LIMIT 1",
-                key, strlen(key));
+  if (*key) id = lookup(h, ALIAS_SQL, key, strlen(key));
   if (id < 0 && *key) id = lookup(h, "SELECT id FROM laws WHERE title=?1", key, strlen(key));
+  if (id < 0 && *key) id = trial_law_id(h, key);
   free(key);
   return id;
 }
