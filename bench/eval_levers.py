@@ -40,6 +40,7 @@ learned model beside cvF.db).
 """
 import argparse
 import collections
+import functools
 import json
 import math
 import os
@@ -116,16 +117,16 @@ def citations(db):
                 yield law, text, target, fnv_key(title[target], cn_number(n), 0)
 
 
-def citation_counts(db):
-    counts = collections.Counter(key for _, _, _, key in citations(db))
+def citation_counts(db_path):
+    counts = collections.Counter(key for _, _, _, key in corpus_citations(db_path))
     return {k: math.log1p(n) for k, n in counts.items()}
 
 
-def anchor_texts(db):
+def anchor_texts(db_path):
     """Cited article's key -> the texts of the other laws' articles that cite
     it, joined (a blank between them, so that no bigram spans two)."""
     texts = collections.defaultdict(list)
-    for law, text, target, key in citations(db):
+    for law, text, target, key in corpus_citations(db_path):
         if target != law:
             texts[key].append(text)
     return {key: ' '.join(t) for key, t in texts.items()}
@@ -133,6 +134,25 @@ def anchor_texts(db):
 
 def bigrams_of(s):
     return [r[j:j + 2] for r in CJK.findall(s) for j in range(len(r) - 1)]
+
+
+@functools.lru_cache(maxsize=None)
+def corpus_texts(db_path):
+    """article_texts, read once however many levers want them."""
+    return article_texts(db_path)
+
+
+@functools.lru_cache(maxsize=None)
+def corpus_df(db_path):
+    """How many articles hold each bigram, and how many articles there are."""
+    texts = corpus_texts(db_path)
+    return collections.Counter(b for t in texts.values() for b in set(bigrams_of(t))), len(texts)
+
+
+@functools.lru_cache(maxsize=None)
+def corpus_citations(db_path):
+    """citations() of the database, walked once."""
+    return list(citations(sqlite3.connect('file:%s?mode=ro' % db_path, uri=True)))
 
 
 class BM25:
@@ -165,13 +185,10 @@ class BM25:
         return [self.keys[t] for t in top if score[t] > 0]
 
 
-def feedback_set(a, ranked, texts, tmp):
+def feedback_set(a, ranked, tmp):
     """The question set again, each question followed by the bigrams that
     best mark its first a.prf_docs articles; returns the new file's path."""
-    df = collections.Counter()
-    for text in texts.values():
-        df.update(set(bigrams_of(text)))
-    n = len(texts)
+    texts, (df, n) = corpus_texts(a.db), corpus_df(a.db)
     records = json.load(open(a.set, encoding='utf-8'))
     for i, (keys, _, bare) in ranked.items():
         own, weight = set(bigrams_of(bare)), collections.Counter()
@@ -215,10 +232,8 @@ def shared_bigrams(db_path, pairs, bigrams):
     """For each (question, article key), the bigrams that the question and
     the article's title, path and text share, leaving aside those in over 30%
     of the articles (which the BM25 arm leaves aside too)."""
-    texts = article_texts(db_path)
-    grams = {k: set(bigrams_of(t)) for k, t in texts.items()}
-    df = collections.Counter(b for g in grams.values() for b in g)
-    return [{b for b in bigrams[i] & grams.get(k, set()) if df[b] <= 0.3 * len(texts)}
+    texts, (df, n) = corpus_texts(db_path), corpus_df(db_path)
+    return [{b for b in bigrams[i] & set(bigrams_of(texts.get(k, ''))) if df[b] <= 0.3 * n}
             for i, k in pairs]
 
 
@@ -231,22 +246,21 @@ def make_lever(name, a, ranked, bigrams):
     """A function (fold, question) -> (the lever's score by article key, the
     lever's own ranking when it is an arm of its own, else None)."""
     if name == 'citations':
-        fixed = citation_counts(sqlite3.connect('file:%s?mode=ro' % a.db, uri=True))
+        fixed = citation_counts(a.db)
         return lambda f, i: ({k: fixed.get(k, 0) for k in ranked[i][0]}, None)
     if name in ('jieba', 'anchors', 'prf'):
         if name == 'jieba':
             import jieba
             jieba.setLogLevel(60)
             cut = lambda s: [w for w in jieba.lcut(s, HMM=False) if CJK.search(w)]
-            arm = BM25(article_texts(a.db), cut)
+            arm = BM25(corpus_texts(a.db), cut)
             search = lambda i: arm.search(ranked[i][2])
         elif name == 'anchors':
-            anchors = BM25(anchor_texts(sqlite3.connect('file:%s?mode=ro' % a.db, uri=True)),
-                           bigrams_of)
+            anchors = BM25(anchor_texts(a.db), bigrams_of)
             search = lambda i: anchors.search(ranked[i][2])
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                second = pipeline_rankings(a, feedback_set(a, ranked, article_texts(a.db), tmp))
+                second = pipeline_rankings(a, feedback_set(a, ranked, tmp))
             search = lambda i: second[i][0]
 
         def arm_scores(f, i):
